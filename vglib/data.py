@@ -1,0 +1,90 @@
+"""Small 2-D classification data sets drawn with numpy from a given ``rng`` (no downloads).
+
+Each returns ``(X, y)``: ``X`` float64 of shape ``(n, 2)`` with coordinates of order 1, ``y``
+int64 class labels of shape ``(n,)``. Rows come shuffled; classes are as balanced as ``n``
+allows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+
+__all__ = ["checkerboard", "circles", "moons", "spirals"]
+
+
+def _class_sizes(n: int, classes: int) -> np.ndarray:
+    sizes = np.full(classes, n // classes)
+    sizes[: n % classes] += 1
+    return sizes
+
+
+def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator):
+    order = rng.permutation(len(y))
+    return X[order], y[order].astype(np.int64)
+
+
+def _common(n, rng, noise, *, minimum):
+    n = _checks.positive_int(n, "n", minimum=minimum)
+    rng = _checks.generator(rng)
+    noise = _checks.real_number(noise, "noise", low=0.0)
+    return n, rng, noise
+
+
+def spirals(
+    n: int, rng: np.random.Generator, *, classes: int = 2, turns: float = 1.0, noise: float = 0.05
+):
+    """Interleaved spiral arms, one per class: radius ``r`` in (0, 1], angle
+    ``2 pi (turns r + c / classes)``, plus Gaussian noise of std ``noise``.
+    """
+    classes = _checks.positive_int(classes, "classes", minimum=2)
+    n, rng, noise = _common(n, rng, noise, minimum=classes)
+    turns = _checks.real_number(turns, "turns", low=0.0, low_open=True)
+    Xs, ys = [], []
+    for c, size in enumerate(_class_sizes(n, classes)):
+        r = np.linspace(0.05, 1.0, size)
+        angle = 2 * np.pi * (turns * r + c / classes)
+        Xs.append(np.column_stack([r * np.cos(angle), r * np.sin(angle)]))
+        ys.append(np.full(size, c))
+    X = np.vstack(Xs) + noise * rng.standard_normal((n, 2))
+    return _shuffled(X, np.concatenate(ys), rng)
+
+
+def moons(n: int, rng: np.random.Generator, *, noise: float = 0.1):
+    """Two interleaving half circles of radius 1 (class 0 on top, class 1 shifted below)."""
+    n, rng, noise = _common(n, rng, noise, minimum=2)
+    top, bottom = _class_sizes(n, 2)
+    t0 = rng.uniform(0, np.pi, top)
+    t1 = rng.uniform(0, np.pi, bottom)
+    X = np.vstack([
+        np.column_stack([np.cos(t0), np.sin(t0)]),
+        np.column_stack([1 - np.cos(t1), 0.5 - np.sin(t1)]),
+    ])
+    X = X - [0.5, 0.25]  # centre the pair on the origin
+    y = np.concatenate([np.zeros(top), np.ones(bottom)])
+    return _shuffled(X + noise * rng.standard_normal((n, 2)), y, rng)
+
+
+def circles(n: int, rng: np.random.Generator, *, noise: float = 0.05, factor: float = 0.5):
+    """Two concentric circles: class 0 of radius 1, class 1 of radius ``factor`` inside it."""
+    n, rng, noise = _common(n, rng, noise, minimum=2)
+    factor = _checks.real_number(factor, "factor", low=0.0, high=1.0, low_open=True)
+    outer, inner = _class_sizes(n, 2)
+    angle = rng.uniform(0, 2 * np.pi, n)
+    radius = np.concatenate([np.ones(outer), np.full(inner, factor)])
+    X = radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
+    y = np.concatenate([np.zeros(outer), np.ones(inner)])
+    return _shuffled(X + noise * rng.standard_normal((n, 2)), y, rng)
+
+
+def checkerboard(n: int, rng: np.random.Generator, *, tiles: int = 4, noise: float = 0.0):
+    """Points uniform on the square [-1, 1]^2, labelled by the colour of a ``tiles`` x ``tiles``
+    checkerboard (optionally jittered by Gaussian ``noise`` after labelling).
+    """
+    n, rng, noise = _common(n, rng, noise, minimum=2)
+    tiles = _checks.positive_int(tiles, "tiles", minimum=2)
+    X = rng.uniform(-1.0, 1.0, (n, 2))
+    cell = np.minimum(np.floor((X + 1.0) / 2.0 * tiles), tiles - 1).astype(np.int64)
+    y = (cell[:, 0] + cell[:, 1]) % 2
+    return _shuffled(X + noise * rng.standard_normal((n, 2)), y, rng)

@@ -1,0 +1,363 @@
+"""Layers with hand-written backward passes.
+
+Every layer has ``params`` and ``grads`` (dicts with the same keys), ``forward(x, train=True)``
+and ``backward(dy) -> dx``. ``backward`` uses what the last ``forward`` cached and overwrites
+``grads``. Inputs are ``(batch, features)`` arrays (``LayerNorm`` accepts any leading axes).
+Each backward formula sits right under its forward pass; ``tests/test_layers.py`` checks all of
+them against central finite differences in float64.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+
+from . import _checks
+from . import activations as _activations
+from . import init as _init
+
+__all__ = [
+    "Activation",
+    "BatchNorm",
+    "Dense",
+    "Layer",
+    "LayerNorm",
+    "Residual",
+    "Sequential",
+]
+
+
+class Layer:
+    """Base class: a differentiable map ``y = f(x)`` with parameters."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+
+    def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        return self.forward(x, train)
+
+    def parameters(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+        """Yield ``(name, param, grad)`` for every parameter, names prefixed by ``prefix``."""
+        for key, param in self.params.items():
+            yield prefix + key, param, self.grads[key]
+
+    def _need_forward(self, cached: object) -> None:
+        if cached is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+
+    def _check_dy(self, dy: object, shape: tuple[int, ...]) -> np.ndarray:
+        dy = _checks.array(dy, "dy", finite=False)
+        if dy.shape != shape:
+            raise ValueError(
+                f"{type(self).__name__}.backward: dy must have the forward output's shape "
+                f"{shape}; got {dy.shape}"
+            )
+        return dy
+
+
+class Dense(Layer):
+    """Fully connected layer ``y = x @ W + b`` with ``W: (fan_in, fan_out)``, ``b: (fan_out,)``."""
+
+    def __init__(
+        self,
+        fan_in: int,
+        fan_out: int,
+        *,
+        init: str | float = "he_normal",
+        rng: np.random.Generator,
+    ) -> None:
+        super().__init__()
+        self.fan_in = _checks.positive_int(fan_in, "fan_in")
+        self.fan_out = _checks.positive_int(fan_out, "fan_out")
+        self.init = init
+        W = _init.get(init)(self.fan_in, self.fan_out, _checks.generator(rng))
+        self.params = {"W": W, "b": np.zeros(self.fan_out)}
+        self.grads = {"W": np.zeros_like(W), "b": np.zeros(self.fan_out)}
+        self._x: np.ndarray | None = None
+
+    def forward(self, x, train=True):
+        x = _checks.array(x, "x", ndim=2, last_dim=self.fan_in)
+        self._x = x
+        return x @ self.params["W"] + self.params["b"]
+
+    def backward(self, dy):
+        self._need_forward(self._x)
+        dy = self._check_dy(dy, (self._x.shape[0], self.fan_out))
+        self.grads["W"] = self._x.T @ dy  # dL/dW = x^T dL/dy
+        self.grads["b"] = dy.sum(axis=0)  # dL/db = sum over the batch of dL/dy
+        return dy @ self.params["W"].T  # dL/dx = dL/dy W^T
+
+    def __repr__(self) -> str:
+        return f"Dense({self.fan_in}, {self.fan_out}, init={self.init!r})"
+
+
+class Activation(Layer):
+    """Elementwise nonlinearity ``y = f(x)``; see ``vglib.activations`` for the names."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.fn = _activations.get(name)
+        self._z: np.ndarray | None = None
+        self._a: np.ndarray | None = None
+
+    @property
+    def name(self) -> str:
+        return self.fn.name
+
+    def forward(self, x, train=True):
+        z = _checks.array(x, "x")
+        self._z, self._a = z, self.fn.forward(z)
+        return self._a
+
+    def backward(self, dy):
+        self._need_forward(self._z)
+        dy = self._check_dy(dy, self._z.shape)
+        return dy * self.fn.derivative_from_output(self._z, self._a)  # chain rule: dy * f'(z)
+
+    def __repr__(self) -> str:
+        return f"Activation({self.name!r})"
+
+
+def _normalise_backward(dxhat: np.ndarray, xhat: np.ndarray, inv_std: np.ndarray, axis: int):
+    """dL/dx for ``xhat = (x - mean) * inv_std`` with mean and biased variance over ``axis``.
+
+    dx = inv_std * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), the means over ``axis``.
+    """
+    mean_dxhat = dxhat.mean(axis=axis, keepdims=True)
+    mean_dxhat_xhat = (dxhat * xhat).mean(axis=axis, keepdims=True)
+    return inv_std * (dxhat - mean_dxhat - xhat * mean_dxhat_xhat)
+
+
+class BatchNorm(Layer):
+    """Batch normalisation over the batch axis of ``(batch, dim)`` inputs.
+
+    Training: ``xhat = (x - mean_B) / sqrt(var_B + eps)``, ``y = gamma * xhat + beta`` with the
+    batch mean and biased batch variance; the running statistics are updated as PyTorch does,
+    ``running = (1 - momentum) * running + momentum * batch`` (unbiased variance for the running
+    value). ``train=False`` normalises with the running statistics instead.
+    """
+
+    def __init__(self, dim: int, *, eps: float = 1e-5, momentum: float = 0.1) -> None:
+        super().__init__()
+        self.dim = _checks.positive_int(dim, "dim")
+        self.eps = _checks.real_number(eps, "eps", low=0.0, low_open=True)
+        self.momentum = _checks.real_number(momentum, "momentum", low=0.0, high=1.0)
+        self.params = {"gamma": np.ones(self.dim), "beta": np.zeros(self.dim)}
+        self.grads = {"gamma": np.zeros(self.dim), "beta": np.zeros(self.dim)}
+        self.running_mean = np.zeros(self.dim)
+        self.running_var = np.ones(self.dim)
+        self._cache: tuple | None = None
+
+    def forward(self, x, train=True):
+        x = _checks.array(x, "x", ndim=2, last_dim=self.dim)
+        n = x.shape[0]
+        if train:
+            if n < 2:
+                raise ValueError(
+                    f"BatchNorm in training mode needs a batch of at least 2 rows; got {n} "
+                    "(use train=False, or LayerNorm, for single examples)"
+                )
+            mean = x.mean(axis=0)
+            var = x.var(axis=0)  # biased: divides by n
+            m = self.momentum
+            self.running_mean = (1 - m) * self.running_mean + m * mean
+            self.running_var = (1 - m) * self.running_var + m * var * n / (n - 1)
+        else:
+            mean, var = self.running_mean, self.running_var
+        inv_std = 1.0 / np.sqrt(var + self.eps)
+        xhat = (x - mean) * inv_std
+        self._cache = (xhat, inv_std, train)
+        return self.params["gamma"] * xhat + self.params["beta"]
+
+    def backward(self, dy):
+        self._need_forward(self._cache)
+        xhat, inv_std, train = self._cache
+        dy = self._check_dy(dy, xhat.shape)
+        self.grads["gamma"] = (dy * xhat).sum(axis=0)  # dL/dgamma = sum dy * xhat
+        self.grads["beta"] = dy.sum(axis=0)  # dL/dbeta = sum dy
+        dxhat = dy * self.params["gamma"]
+        if not train:  # fixed statistics: a per-feature affine map
+            return dxhat * inv_std
+        return _normalise_backward(dxhat, xhat, inv_std, axis=0)
+
+    def __repr__(self) -> str:
+        return f"BatchNorm({self.dim}, eps={self.eps:g}, momentum={self.momentum:g})"
+
+
+class LayerNorm(Layer):
+    """Layer normalisation over the last axis: each example uses its own mean and variance.
+
+    ``xhat = (x - mean) / sqrt(var + eps)`` over the last axis, ``y = gamma * xhat + beta``;
+    the same computation in training and inference.
+    """
+
+    def __init__(self, dim: int, *, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.dim = _checks.positive_int(dim, "dim")
+        self.eps = _checks.real_number(eps, "eps", low=0.0, low_open=True)
+        self.params = {"gamma": np.ones(self.dim), "beta": np.zeros(self.dim)}
+        self.grads = {"gamma": np.zeros(self.dim), "beta": np.zeros(self.dim)}
+        self._cache: tuple | None = None
+
+    def forward(self, x, train=True):
+        x = _checks.array(x, "x", last_dim=self.dim)
+        mean = x.mean(axis=-1, keepdims=True)
+        var = x.var(axis=-1, keepdims=True)
+        inv_std = 1.0 / np.sqrt(var + self.eps)
+        xhat = (x - mean) * inv_std
+        self._cache = (xhat, inv_std)
+        return self.params["gamma"] * xhat + self.params["beta"]
+
+    def backward(self, dy):
+        self._need_forward(self._cache)
+        xhat, inv_std = self._cache
+        dy = self._check_dy(dy, xhat.shape)
+        batch_axes = tuple(range(dy.ndim - 1))
+        self.grads["gamma"] = (dy * xhat).sum(axis=batch_axes)
+        self.grads["beta"] = dy.sum(axis=batch_axes)
+        return _normalise_backward(dy * self.params["gamma"], xhat, inv_std, axis=-1)
+
+    def __repr__(self) -> str:
+        return f"LayerNorm({self.dim}, eps={self.eps:g})"
+
+
+def _as_layer(obj: object, argname: str) -> Layer:
+    if not isinstance(obj, Layer):
+        raise TypeError(
+            f"{argname} must be a vglib layer (Dense, Activation, BatchNorm, LayerNorm, "
+            f"Residual, Sequential); got {type(obj).__name__}"
+        )
+    return obj
+
+
+def _forward_child(name: str, child: Layer, x: np.ndarray, train: bool) -> np.ndarray:
+    """``child.forward(x)``; a non-finite input anywhere inside is reported with its path."""
+    try:
+        return child.forward(x, train)
+    except _checks.NonFiniteError as err:
+        err.add_location(name, child)
+        raise
+
+
+class _Container(Layer):
+    """A layer made of named sub-layers; ``params``/``grads`` are flat views with dotted names."""
+
+    def children(self) -> Iterator[tuple[str, Layer]]:
+        raise NotImplementedError
+
+    def parameters(self, prefix=""):
+        for name, child in self.children():
+            yield from child.parameters(f"{prefix}{name}.")
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        return {name: param for name, param, _ in self.parameters()}
+
+    @params.setter
+    def params(self, value) -> None:  # the base __init__ assigns {}; containers derive theirs
+        pass
+
+    @property
+    def grads(self) -> dict[str, np.ndarray]:
+        return {name: grad for name, _, grad in self.parameters()}
+
+    @grads.setter
+    def grads(self, value) -> None:
+        pass
+
+
+class Residual(_Container):
+    """Skip connection ``y = x + block(x)``, or ``y = shortcut(x) + block(x)`` with a projection.
+
+    Backward: ``dL/dx = dL/dy + block'(x)^T dL/dy`` -- the identity path carries the gradient
+    unchanged (the "+1" in ``I + J_F``).
+    """
+
+    def __init__(self, block: Layer, shortcut: Layer | None = None) -> None:
+        super().__init__()
+        self.block = _as_layer(block, "block")
+        self.shortcut = None if shortcut is None else _as_layer(shortcut, "shortcut")
+        self._x_shape: tuple[int, ...] | None = None
+
+    def children(self):
+        yield "block", self.block
+        if self.shortcut is not None:
+            yield "shortcut", self.shortcut
+
+    def forward(self, x, train=True):
+        x = _checks.array(x, "x")
+        fx = _forward_child("block", self.block, x, train)
+        skip = x if self.shortcut is None else _forward_child("shortcut", self.shortcut, x, train)
+        if fx.shape != skip.shape:
+            if self.shortcut is None:
+                raise ValueError(
+                    f"Residual: the block maps shape {x.shape} to {fx.shape}, so x + block(x) "
+                    "is undefined; give a projection shortcut, e.g. "
+                    f"Residual(block, shortcut=Dense({x.shape[-1]}, {fx.shape[-1]}, rng=rng))"
+                )
+            raise ValueError(
+                f"Residual: shortcut(x) has shape {skip.shape} but block(x) has {fx.shape}; "
+                "they must match to be added"
+            )
+        self._x_shape = x.shape
+        return skip + fx
+
+    def backward(self, dy):
+        self._need_forward(self._x_shape)
+        dx = self.block.backward(dy)
+        if self.shortcut is None:
+            return dy + dx  # identity path: d(x)/dx = I
+        return self.shortcut.backward(dy) + dx
+
+    def __repr__(self) -> str:
+        extra = "" if self.shortcut is None else f", shortcut={self.shortcut!r}"
+        return f"Residual({self.block!r}{extra})"
+
+
+class Sequential(_Container):
+    """Layers applied in order; backward runs them in reverse (the chain rule)."""
+
+    def __init__(self, layers: Iterable[Layer]) -> None:
+        super().__init__()
+        if isinstance(layers, Layer):
+            raise TypeError("layers must be a list of layers; got a single layer (use [layer])")
+        try:
+            layers = list(layers)
+        except TypeError as err:
+            kind = type(layers).__name__
+            raise TypeError(f"layers must be a list of layers; got {kind}") from err
+        if not layers:
+            raise ValueError("layers must contain at least one layer; got an empty list")
+        self.layers = [_as_layer(layer, f"layers[{i}]") for i, layer in enumerate(layers)]
+
+    def children(self):
+        for i, layer in enumerate(self.layers):
+            yield str(i), layer
+
+    def forward(self, x, train=True):
+        for i, layer in enumerate(self.layers):
+            x = _forward_child(str(i), layer, x, train)
+        return x
+
+    def backward(self, dy):
+        for layer in reversed(self.layers):
+            dy = layer.backward(dy)
+        return dy
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, index: int) -> Layer:
+        return self.layers[index]
+
+    def __repr__(self) -> str:
+        inner = ",\n".join(f"  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
+        return f"Sequential(\n{inner}\n)"

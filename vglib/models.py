@@ -1,0 +1,74 @@
+"""Ready-made networks built from ``vglib.layers``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+from . import activations as _activations
+from . import init as _init
+from .layers import Activation, BatchNorm, Dense, Layer, LayerNorm, Residual, Sequential
+
+__all__ = ["NORMS", "mlp"]
+
+NORMS = (None, "batch", "layer")
+
+
+def _norm_layer(norm: str | None, width: int) -> list[Layer]:
+    if norm is None:
+        return []
+    return [BatchNorm(width) if norm == "batch" else LayerNorm(width)]
+
+
+def mlp(
+    in_dim: int,
+    width: int,
+    depth: int,
+    out_dim: int,
+    *,
+    activation: str = "relu",
+    init: str | float = "he_normal",
+    norm: str | None = None,
+    residual: bool = False,
+    rng: np.random.Generator,
+) -> Sequential:
+    """A multilayer perceptron with ``depth`` hidden layers of ``width`` units.
+
+    Plain (``residual=False``), every hidden layer is ``Dense -> [norm] -> activation``::
+
+        [Dense(in, w), norm, act] + (depth - 1) x [Dense(w, w), norm, act] + [Dense(w, out)]
+
+    Residual (``residual=True``), a linear stem projects the input to ``width`` and each of the
+    ``depth`` hidden layers becomes a block ``x + act(norm(Dense(x)))``::
+
+        [Dense(in, w)] + depth x [Residual(Sequential([Dense(w, w), norm, act]))] + [Dense(w, out)]
+
+    ``norm`` is ``None``, ``"batch"`` (BatchNorm) or ``"layer"`` (LayerNorm). Every Dense layer
+    is drawn with ``init``; biases start at zero.
+    """
+    in_dim = _checks.positive_int(in_dim, "in_dim")
+    width = _checks.positive_int(width, "width")
+    depth = _checks.positive_int(depth, "depth")
+    out_dim = _checks.positive_int(out_dim, "out_dim")
+    _activations.get(activation)  # fail early, with the list of names
+    _init.get(init)
+    if norm is not None:
+        _checks.choice(norm, ["batch", "layer"], "norm (or None)")
+    if not isinstance(residual, bool):
+        raise TypeError(f"residual must be True or False; got {residual!r}")
+    rng = _checks.generator(rng)
+
+    def hidden(fan_in: int) -> list[Layer]:
+        return [Dense(fan_in, width, init=init, rng=rng), *_norm_layer(norm, width),
+                Activation(activation)]
+
+    layers: list[Layer]
+    if residual:
+        layers = [Dense(in_dim, width, init=init, rng=rng)]
+        layers += [Residual(Sequential(hidden(width))) for _ in range(depth)]
+    else:
+        layers = hidden(in_dim)
+        for _ in range(depth - 1):
+            layers += hidden(width)
+    layers.append(Dense(width, out_dim, init=init, rng=rng))
+    return Sequential(layers)

@@ -1,0 +1,139 @@
+"""Optimisers and gradient clipping, working on anything with ``parameters()``.
+
+``parameters()`` yields ``(name, param, grad)``; optimisers update ``param`` in place, so every
+layer keeps its own arrays. A NaN or inf gradient stops the step with an error that names the
+parameter (``"3.W"``) instead of silently spreading through the weights.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _checks
+
+__all__ = ["SGD", "Adam", "clip_grad_norm", "clip_grad_value", "global_grad_norm"]
+
+
+def _parameters(model: object) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    if not callable(getattr(model, "parameters", None)):
+        raise TypeError(
+            f"model must have a parameters() method (a vglib layer or Sequential); "
+            f"got {type(model).__name__}"
+        )
+    params = list(model.parameters())
+    for name, param, grad in params:
+        if not np.isfinite(grad).all():
+            raise _checks.NonFiniteError(
+                f"the gradient of parameter {name!r} contains NaN or inf: training diverged; "
+                "lower the learning rate or clip the gradients"
+            )
+        if grad.shape != param.shape:
+            raise ValueError(
+                f"the gradient of {name!r} has shape {grad.shape} but the parameter has "
+                f"{param.shape}; run backward() after forward() before stepping"
+            )
+    return params
+
+
+class SGD:
+    """Stochastic gradient descent, with optional (PyTorch-style) momentum.
+
+    ``v = momentum * v + g``, ``w = w - lr * v``; with ``momentum=0`` this is ``w -= lr * g``.
+    """
+
+    def __init__(self, lr: float, momentum: float = 0.0) -> None:
+        self.lr = _checks.real_number(lr, "lr", low=0.0, low_open=True)
+        self.momentum = _checks.real_number(momentum, "momentum", low=0.0, high=1.0)
+        if self.momentum == 1.0:
+            raise ValueError("momentum must be in [0, 1); got 1 (the velocity would never decay)")
+        self.velocity: dict[str, np.ndarray] = {}
+
+    def step(self, model: object) -> None:
+        """Update every parameter of ``model`` in place from its current gradient."""
+        for name, param, grad in _parameters(model):
+            if self.momentum:
+                v = self.velocity.get(name)
+                v = grad.copy() if v is None else self.momentum * v + grad
+                self.velocity[name] = v
+                param -= self.lr * v
+            else:
+                param -= self.lr * grad
+
+    def __repr__(self) -> str:
+        return f"SGD(lr={self.lr:g}, momentum={self.momentum:g})"
+
+
+class Adam:
+    """Adam (Kingma & Ba 2015) with bias correction.
+
+    ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g^2``,
+    ``w -= lr * m_hat / (sqrt(v_hat) + eps)`` with ``m_hat = m / (1 - b1^t)``,
+    ``v_hat = v / (1 - b2^t)``.
+    """
+
+    def __init__(
+        self, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8
+    ) -> None:
+        self.lr = _checks.real_number(lr, "lr", low=0.0, low_open=True)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"betas must be a pair (beta1, beta2); got {betas!r}")
+        self.betas = tuple(_checks.real_number(b, "betas[i]", low=0.0, high=1.0) for b in betas)
+        if max(self.betas) >= 1.0:
+            raise ValueError(f"betas must each be in [0, 1); got {betas!r}")
+        self.eps = _checks.real_number(eps, "eps", low=0.0, low_open=True)
+        self.t = 0
+        self.m: dict[str, np.ndarray] = {}
+        self.v: dict[str, np.ndarray] = {}
+
+    def step(self, model: object) -> None:
+        """Update every parameter of ``model`` in place from its current gradient."""
+        params = _parameters(model)
+        self.t += 1
+        b1, b2 = self.betas
+        correction1 = 1.0 - b1**self.t
+        correction2 = 1.0 - b2**self.t
+        for name, param, grad in params:
+            m = self.m.get(name)
+            v = self.v.get(name)
+            m = (1 - b1) * grad if m is None else b1 * m + (1 - b1) * grad
+            v = (1 - b2) * grad * grad if v is None else b2 * v + (1 - b2) * grad * grad
+            self.m[name], self.v[name] = m, v
+            param -= self.lr * (m / correction1) / (np.sqrt(v / correction2) + self.eps)
+
+    def __repr__(self) -> str:
+        return f"Adam(lr={self.lr:g}, betas={self.betas}, eps={self.eps:g})"
+
+
+def global_grad_norm(model: object) -> float:
+    """The L2 norm of all gradients of ``model`` taken together as one vector."""
+    return math.sqrt(sum(float(np.sum(g * g)) for _, _, g in _parameters(model)))
+
+
+def clip_grad_norm(model: object, max_norm: float) -> float:
+    """Rescale all gradients together so their global L2 norm is at most ``max_norm``.
+
+    Pascanu, Mikolov & Bengio (2013), Algorithm 1: if ``||g|| > max_norm``,
+    ``g <- (max_norm / ||g||) g``. The direction is kept. Returns the norm *before* clipping.
+    """
+    max_norm = _checks.real_number(max_norm, "max_norm", low=0.0, low_open=True)
+    total = global_grad_norm(model)
+    if total > max_norm:
+        scale = max_norm / total
+        for _, _, grad in model.parameters():
+            grad *= scale
+    return total
+
+
+def clip_grad_value(model: object, limit: float) -> int:
+    """Clip every gradient element to ``[-limit, limit]`` in place (this can turn the direction).
+
+    Returns how many elements were clipped.
+    """
+    limit = _checks.real_number(limit, "limit", low=0.0, low_open=True)
+    clipped = 0
+    for _, _, grad in _parameters(model):
+        clipped += int(np.count_nonzero(np.abs(grad) > limit))
+        np.clip(grad, -limit, limit, out=grad)
+    return clipped
