@@ -87,8 +87,8 @@ def real_number(
     if too_low or too_high:
         left = "(" if low_open else "["
         lo = "-inf" if low is None else f"{low:g}"
-        hi = "inf" if high is None else f"{high:g}"
-        raise ValueError(f"{argname} must be in {left}{lo}, {hi}]; got {value:g}")
+        hi = "inf)" if high is None else f"{high:g}]"
+        raise ValueError(f"{argname} must be in {left}{lo}, {hi}; got {value:g}")
     return value
 
 

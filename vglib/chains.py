@@ -20,6 +20,7 @@ __all__ = [
     "ProductStats",
     "activation_chain",
     "flow_simulation",
+    "layers_until_below",
     "product_stats",
     "signal_after_layers",
     "whisper_game",
@@ -34,6 +35,27 @@ def signal_after_layers(factor: float, n_layers: int) -> np.ndarray:
     factor = _checks.real_number(factor, "factor", low=0.0)
     n_layers = _checks.positive_int(n_layers, "n_layers")
     return factor ** np.arange(n_layers + 1, dtype=np.float64)
+
+
+def layers_until_below(factor: float, threshold: float) -> int | None:
+    """Smallest ``n`` with ``factor ** n < threshold``; ``None`` when ``factor >= 1`` and the
+    signal never falls (for ``threshold <= 1``).
+
+    From ``n log f < log t``: ``n = floor(log t / log f) + 1``, then corrected by one if
+    rounding in the logarithms put it off by one.
+    """
+    factor = _checks.real_number(factor, "factor", low=0.0, low_open=True)
+    threshold = _checks.real_number(threshold, "threshold", low=0.0, low_open=True)
+    if threshold > 1.0:
+        return 0
+    if factor >= 1.0:
+        return None
+    n = int(np.floor(np.log(threshold) / np.log(factor))) + 1
+    while n > 0 and factor ** (n - 1) < threshold:
+        n -= 1
+    while factor**n >= threshold:
+        n += 1
+    return n
 
 
 def activation_chain(activation: str, z: float, n_layers: int) -> np.ndarray:

@@ -9,11 +9,19 @@ import numpy as np
 from . import _checks
 from .data import spirals
 from .init import recommended_for
-from .layers import Dense, Layer
+from .layers import Dense, Layer, Sequential
 from .losses import softmax_cross_entropy
 from .models import mlp
 
-__all__ = ["GradNorms", "compute_grad_norms_at_init", "dense_layers", "grad_norm_per_layer"]
+__all__ = [
+    "GradNorms",
+    "backward_with_signal",
+    "compute_grad_norms_at_init",
+    "dense_layers",
+    "grad_norm_per_layer",
+    "relative_weight_change",
+    "weight_snapshot",
+]
 
 
 def dense_layers(model: Layer) -> list[tuple[str, Dense]]:
@@ -37,14 +45,66 @@ def grad_norm_per_layer(model: Layer) -> np.ndarray:
     return np.array([np.linalg.norm(layer.grads["W"]) for _, layer in dense_layers(model)])
 
 
+def backward_with_signal(model: Sequential, dout: np.ndarray) -> np.ndarray:
+    """Run ``model.backward(dout)`` and return the *backward signal* ``||dL/dz||`` arriving at
+    the output ``z`` of every top-level Dense layer, input side first.
+
+    Unlike ``||dL/dW||``, which also scales with the layer's input, this is the gradient that
+    the chain rule carries from layer to layer.
+    """
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a vglib Sequential; got {type(model).__name__}")
+    grad = _checks.array(dout, "dout")
+    norms = []
+    for layer in reversed(model.layers):
+        if isinstance(layer, Dense):
+            norms.append(float(np.linalg.norm(grad)))
+        grad = layer.backward(grad)
+    return np.array(norms[::-1])
+
+
+def weight_snapshot(model: Layer) -> list[np.ndarray]:
+    """Copies of every Dense layer's ``W``, input side first (to compare with later)."""
+    return [layer.params["W"].copy() for _, layer in dense_layers(model)]
+
+
+def relative_weight_change(model: Layer, before: list[np.ndarray]) -> np.ndarray:
+    """``||W_now - W_before|| / ||W_before||`` for every Dense layer, input side first.
+
+    ``before`` is a ``weight_snapshot(model)`` taken earlier. Near 0: the layer is still at its
+    starting point.
+    """
+    layers = dense_layers(model)
+    if not isinstance(before, (list, tuple)) or len(before) != len(layers):
+        count = len(before) if isinstance(before, (list, tuple)) else type(before).__name__
+        raise ValueError(
+            f"before must be a weight_snapshot of this model ({len(layers)} Dense layers); "
+            f"got {count}"
+        )
+    changes = []
+    for (name, layer), w0 in zip(layers, before, strict=True):
+        w0 = np.asarray(w0)
+        if w0.shape != layer.params["W"].shape:
+            raise ValueError(
+                f"before[{len(changes)}] has shape {w0.shape} but layer {name} has W of shape "
+                f"{layer.params['W'].shape}"
+            )
+        changes.append(np.linalg.norm(layer.params["W"] - w0) / np.linalg.norm(w0))
+    return np.array(changes)
+
+
 @dataclass(frozen=True)
 class GradNorms:
-    """Per-layer weight-gradient norms of one freshly initialised network."""
+    """Per-layer gradient norms of one freshly initialised network, input side first:
+    ``norms`` are ``||dL/dW||`` and ``signal`` the backward signal ``||dL/dz||`` of layers
+    1..depth, then the output layer.
+    """
 
     activation: str
     depth: int
     init: str | float
-    norms: np.ndarray  # (depth + 1,): hidden layers 1..depth, then the output layer
+    norms: np.ndarray
+    signal: np.ndarray
 
     @property
     def layers(self) -> np.ndarray:
@@ -67,7 +127,8 @@ def compute_grad_norms_at_init(
     n_samples: int = 256,
 ) -> GradNorms:
     """Build ``mlp(2, width, depth, 2)``, run one batch of the spirals data forward and the
-    cross-entropy gradient backward, and return ``||dL/dW||`` for every layer (no training).
+    cross-entropy gradient backward, and return ``||dL/dW||`` and ``||dL/dz||`` for every
+    layer (no training).
 
     ``init=None`` uses the scheme designed for the activation (``init.recommended_for``).
     """
@@ -77,5 +138,5 @@ def compute_grad_norms_at_init(
     X, y = spirals(n_samples, rng)
     model = mlp(2, width, depth, 2, activation=activation, init=init, rng=rng)
     _, dlogits = softmax_cross_entropy(model.forward(X), y)
-    model.backward(dlogits)
-    return GradNorms(activation, depth, init, grad_norm_per_layer(model))
+    signal = backward_with_signal(model, dlogits)
+    return GradNorms(activation, depth, init, grad_norm_per_layer(model), signal)

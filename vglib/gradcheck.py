@@ -23,7 +23,7 @@ import numpy as np
 from . import _checks
 from .layers import Layer
 
-__all__ = ["gradcheck", "gradient_errors", "relative_error"]
+__all__ = ["gradcheck", "gradient_errors", "numeric_gradient", "relative_error"]
 
 LossFn = Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]
 
@@ -36,8 +36,16 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray, floor: float = 0.0
     return 0.0 if scale == 0 else float(np.linalg.norm(analytic - numeric) / scale)
 
 
-def _numeric_gradient(objective: Callable[[], float], array: np.ndarray, h: float) -> np.ndarray:
-    """Central differences of ``objective()`` with respect to every entry of ``array``."""
+def numeric_gradient(
+    objective: Callable[[], float], array: np.ndarray, h: float = 1e-6
+) -> np.ndarray:
+    """Central differences ``(objective(u + h) - objective(u - h)) / (2 h)`` for every entry
+    ``u`` of ``array``, which is perturbed in place (and restored) while ``objective()`` runs.
+    """
+    if not callable(objective):
+        raise TypeError(f"objective must be a function of no arguments; got {objective!r}")
+    if not isinstance(array, np.ndarray) or array.dtype != np.float64:
+        raise TypeError("array must be a float64 numpy array that objective() reads")
     grad = np.zeros_like(array)
     flat, flat_grad = array.reshape(-1), grad.reshape(-1)  # views into the same memory
     for i in range(flat.size):
@@ -69,9 +77,9 @@ def _layer_gradients(layer, x, target, loss, rng, h, train):
     pairs = {"x": [layer.backward(dy)]}
     for name, _, grad in layer.parameters():
         pairs[name] = [grad.copy()]
-    pairs["x"].append(_numeric_gradient(objective, x, h))
+    pairs["x"].append(numeric_gradient(objective, x, h))
     for name, param, _ in layer.parameters():
-        pairs[name].append(_numeric_gradient(objective, param, h))
+        pairs[name].append(numeric_gradient(objective, param, h))
     return pairs
 
 
@@ -102,7 +110,7 @@ def gradient_errors(
     elif callable(f):
         if target is None:
             raise ValueError("to check a loss function, give its target as well")
-        pairs = {"x": [f(x, target)[1], _numeric_gradient(lambda: f(x, target)[0], x, h)]}
+        pairs = {"x": [f(x, target)[1], numeric_gradient(lambda: f(x, target)[0], x, h)]}
     else:
         raise TypeError(
             f"f must be a vglib layer/model or a loss function; got {type(f).__name__}"

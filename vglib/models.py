@@ -52,8 +52,8 @@ def mlp(
     out_dim = _checks.positive_int(out_dim, "out_dim")
     _activations.get(activation)  # fail early, with the list of names
     _init.get(init)
-    if norm is not None:
-        _checks.choice(norm, ["batch", "layer"], "norm (or None)")
+    if norm not in NORMS:
+        raise ValueError(f"norm={norm!r} is unknown; choose None, 'batch' or 'layer'")
     if not isinstance(residual, bool):
         raise TypeError(f"residual must be True or False; got {residual!r}")
     rng = _checks.generator(rng)

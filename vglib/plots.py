@@ -141,10 +141,23 @@ def plot_chain_products(ax: Axes, chains: dict[str, np.ndarray], *, z: float) ->
 
 
 def plot_product_histogram(
-    ax: Axes, simulation: FlowSimulation, stats: ProductStats, *, bins: int = 40
+    ax: Axes,
+    simulation: FlowSimulation,
+    stats: ProductStats,
+    *,
+    bins: int | None = None,
+    legend_loc: str = "upper left",
 ) -> Axes:
-    """Histogram of log10 of the per-trial "ReLU" products, with mean, median, geometric mean."""
+    """Histogram of log10 of the per-trial "ReLU" products, with mean, median, geometric mean.
+
+    A product of 0.5s and 1.5s takes one value per count of 1.5s, evenly spaced in log10 (by
+    log10 3); by default there is one bin per possible count, so no bar is split or empty.
+    """
     logs = np.log10(simulation.relu)
+    if bins is None:
+        step = np.log10(3.0)
+        low, high = logs.min() - step / 2, logs.max() + step / 2
+        bins = np.linspace(low, high, int(np.rint((high - low) / step)) + 1)
     ax.hist(logs, bins=bins, color=_color("relu"), alpha=0.7)
     marks = [
         ("mean", stats.mean, "black", "-"),
@@ -157,20 +170,32 @@ def plot_product_histogram(
     ax.set_xlabel(f"log10 of the product of {simulation.n_layers} random factors")
     ax.set_ylabel("number of trials")
     ax.set_title("One average, three answers")
-    ax.legend()
+    ax.legend(loc=legend_loc)
     return ax
 
 
 def plot_grad_norms(
-    ax: Axes, norms: dict[str, np.ndarray], *, title: str = "Gradient norm per layer"
+    ax: Axes,
+    norms: dict[str, np.ndarray],
+    *,
+    title: str = "Gradient norm per layer",
+    ylabel: str = "||dL/dW|| (log scale)",
+    colors: dict[str, str] | None = None,
 ) -> Axes:
-    """``||dL/dW||`` per layer (1 = next to the input) for each labelled network, log scale."""
+    """A per-layer norm (1 = next to the input) for each labelled network, log scale.
+
+    Lines take ``colors[label]``, else the book's colour of an activation called ``label``,
+    else the next colour of the cycle.
+    """
+    colors = colors or {}
     for label, values in norms.items():
         layers = np.arange(1, len(values) + 1)
-        ax.plot(layers, values, marker="o", markersize=3, color=_color(label), label=label)
+        ax.plot(layers, values, marker="o", markersize=3, label=label,
+                color=colors.get(label, _color(label)))
     ax.set_yscale("log")
+    ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
     ax.set_xlabel("layer (1 = next to the input)")
-    ax.set_ylabel("||dL/dW|| (log scale)")
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
     return ax

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["glue", "in_colab"]
+__all__ = ["glue", "in_colab", "versions"]
 
 
 def in_colab() -> bool:
     """True when running inside Google Colab."""
     return "google.colab" in sys.modules
+
+
+def versions() -> str:
+    """One line naming the versions that computed a notebook's outputs, e.g.
+    ``"Python 3.11.7, numpy 2.1.0, matplotlib 3.10.0, vglib 0.1.0"``.
+    """
+    import matplotlib
+    import numpy
+
+    from . import __version__
+
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    return (
+        f"Python {python}, numpy {numpy.__version__}, matplotlib {matplotlib.__version__}, "
+        f"vglib {__version__}"
+    )
 
 
 def glue(name: str, value: object, display: bool = False) -> None:

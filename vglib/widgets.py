@@ -38,6 +38,16 @@ class _FigureView:
         self.ax = self.figure.add_subplot()
         self.output = widgets.Output()
 
+    def show_line(self, line, x, y, *, label: str, caption, text: str) -> None:
+        """Put ``(x, y)`` into ``line`` on the log y-axis, rescale, set the caption, re-render."""
+        line.set_data(x, y)
+        line.set_label(label)
+        self.ax.set_xlim(x[0] - 0.5, x[-1] + 0.5)
+        self.ax.set_ylim(max(float(np.min(y)), 1e-300) / 3, float(np.max(y)) * 3)
+        self.ax.legend()
+        caption.value = text
+        self.render()
+
     def render(self) -> None:
         from IPython.display import display
 
@@ -45,6 +55,23 @@ class _FigureView:
         with self.output:
             self.output.clear_output(wait=True)
             display(self.figure)
+
+
+def _wire(widgets, controls, caption, view, update):
+    """Call ``update(*values)`` whenever a control changes; lay out controls, caption, figure.
+
+    Returns the ``VBox``, with ``.update`` and ``.view`` attached for code and tests.
+    """
+
+    def on_change(_change=None) -> None:
+        update(*(control.value for control in controls))
+
+    for control in controls:
+        control.observe(on_change, names="value")
+    box = widgets.VBox([widgets.HBox(controls), caption, view.output])
+    box.update, box.view = update, view
+    on_change()
+    return box
 
 
 def signal_chain(factor: float = 0.9, n_layers: int = 10):
@@ -70,27 +97,13 @@ def signal_chain(factor: float = 0.9, n_layers: int = 10):
 
     def update(factor: float, n_layers: int) -> None:
         values = signal_after_layers(factor, n_layers)
-        line.set_data(np.arange(n_layers + 1), values)
-        line.set_label(f"factor {factor:.2f}")
-        view.ax.set_xlim(-0.5, n_layers + 0.5)
-        low, high = values.min(), values.max()
-        view.ax.set_ylim(max(low, 1e-300) / 3, high * 3)
-        view.ax.legend()
-        caption.value = (
-            f"After <b>{n_layers}</b> layers a factor of <b>{factor:.2f}</b> leaves "
-            f"<b>{values[-1]:.3g}</b> of the signal."
+        view.show_line(
+            line, np.arange(n_layers + 1), values, label=f"factor {factor:.2f}", caption=caption,
+            text=f"After <b>{n_layers}</b> layers a factor of <b>{factor:.2f}</b> leaves "
+            f"<b>{values[-1]:.3g}</b> of the signal.",
         )
-        view.render()
 
-    def on_change(_change=None) -> None:
-        update(factor_slider.value, layers_slider.value)
-
-    factor_slider.observe(on_change, names="value")
-    layers_slider.observe(on_change, names="value")
-    box = widgets.VBox([widgets.HBox([factor_slider, layers_slider]), caption, view.output])
-    box.update, box.view = update, view
-    update(factor, n_layers)
-    return box
+    return _wire(widgets, [factor_slider, layers_slider], caption, view, update)
 
 
 def grad_norms_at_init(activation: str = "sigmoid", depth: int = 10, *, seed: int = 0):
@@ -116,24 +129,12 @@ def grad_norms_at_init(activation: str = "sigmoid", depth: int = 10, *, seed: in
 
     def update(activation: str, depth: int) -> None:
         result = compute_grad_norms_at_init(activation, depth, rng=np.random.default_rng(seed))
-        line.set_data(result.layers, result.norms)
         line.set_color(_plots.ACTIVATION_COLORS[result.activation])
-        line.set_label(f"{result.activation}, {result.init} init")
-        view.ax.set_xlim(0.5, depth + 1.5)
-        view.ax.set_ylim(result.norms.min() / 3, result.norms.max() * 3)
-        view.ax.legend()
-        caption.value = (
-            f"{result.activation}, depth {depth}: layer 1 gets a gradient "
-            f"<b>{result.norms[0]:.2g}</b>, the output layer <b>{result.norms[-1]:.2g}</b>."
+        view.show_line(
+            line, result.layers, result.norms, label=f"{result.activation}, {result.init} init",
+            caption=caption,
+            text=f"{result.activation}, depth {depth}: layer 1 gets a gradient "
+            f"<b>{result.norms[0]:.2g}</b>, the output layer <b>{result.norms[-1]:.2g}</b>.",
         )
-        view.render()
 
-    def on_change(_change=None) -> None:
-        update(activation_box.value, depth_slider.value)
-
-    activation_box.observe(on_change, names="value")
-    depth_slider.observe(on_change, names="value")
-    box = widgets.VBox([widgets.HBox([activation_box, depth_slider]), caption, view.output])
-    box.update, box.view = update, view
-    update(activation, depth)
-    return box
+    return _wire(widgets, [activation_box, depth_slider], caption, view, update)
