@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+
+from vglib import diagnose
+from vglib.models import mlp
+
+
+def test_dense_layers_are_found_in_forward_order_with_their_names(rng):
+    model = mlp(2, 4, 2, 3, residual=True, norm="layer", rng=rng)
+    names = [name for name, _ in diagnose.dense_layers(model)]
+    assert names == ["0", "1.block.0", "2.block.0", "3"]
+
+
+def test_grad_norm_per_layer_after_backward(rng):
+    model = mlp(2, 4, 3, 2, rng=rng)
+    model.forward(rng.standard_normal((5, 2)))
+    model.backward(rng.standard_normal((5, 2)))
+    norms = diagnose.grad_norm_per_layer(model)
+    expected = [np.linalg.norm(layer.grads["W"]) for _, layer in diagnose.dense_layers(model)]
+    assert np.allclose(norms, expected) and norms.shape == (4,)
+
+
+def test_sigmoid_gradients_vanish_at_init_and_relu_ones_do_not():
+    sigmoid = diagnose.compute_grad_norms_at_init("sigmoid", 20, rng=np.random.default_rng(0))
+    relu = diagnose.compute_grad_norms_at_init("relu", 20, rng=np.random.default_rng(0))
+    assert sigmoid.init == "xavier_normal" and relu.init == "he_normal"
+    assert sigmoid.norms.shape == (21,) and list(sigmoid.layers) == list(range(1, 22))
+    assert sigmoid.first_to_last < 1e-8
+    assert relu.first_to_last > 1e-2
+
+
+def test_relu_with_too_small_weights_vanishes_too():
+    # the forward signal and the backward signal both shrink, so every layer's gradient is tiny
+    tiny = diagnose.compute_grad_norms_at_init("relu", 20, init=0.05, rng=np.random.default_rng(0))
+    he = diagnose.compute_grad_norms_at_init("relu", 20, rng=np.random.default_rng(0))
+    assert tiny.norms.max() < 1e-8 * he.norms.min()
+
+
+def test_bad_input_is_refused(rng):
+    with pytest.raises(TypeError, match="model must be a vglib layer"):
+        diagnose.dense_layers([1, 2])
+    with pytest.raises(ValueError, match="depth must be an integer >= 1"):
+        diagnose.compute_grad_norms_at_init("relu", 0, rng=rng)
+    with pytest.raises(ValueError, match="activation='relu6' is unknown"):
+        diagnose.compute_grad_norms_at_init("relu6", 3, rng=rng)
+
+
+def test_relative_weight_change_against_a_snapshot(rng):
+    model = mlp(2, 4, 2, 2, rng=rng)
+    before = diagnose.weight_snapshot(model)
+    assert np.allclose(diagnose.relative_weight_change(model, before), 0.0)
+    model.layers[0].params["W"] *= 1.5  # in place, as an optimiser does
+    change = diagnose.relative_weight_change(model, before)
+    assert change[0] == pytest.approx(0.5) and np.allclose(change[1:], 0.0)
+    with pytest.raises(ValueError, match="before must be a weight_snapshot of this model"):
+        diagnose.relative_weight_change(model, before[:2])
+    with pytest.raises(ValueError, match=r"before\[0\] has shape"):
+        diagnose.relative_weight_change(model, [np.ones((3, 3)), *before[1:]])
+
+
+def test_backward_signal_is_the_gradient_at_each_dense_output(rng):
+    model = mlp(2, 4, 2, 3, activation="tanh", rng=rng)
+    x, dout = rng.standard_normal((5, 2)), rng.standard_normal((5, 3))
+    model.forward(x)
+    signal = diagnose.backward_with_signal(model, dout)
+    assert signal.shape == (3,) and signal[-1] == pytest.approx(np.linalg.norm(dout))
+    # the signal at the output of Dense layer 2 (index 2) = dout through the head and tanh
+    head, act = model.layers[4], model.layers[3]
+    expected = np.linalg.norm(act.backward(head.backward(dout)))
+    assert signal[1] == pytest.approx(expected)
+    with pytest.raises(TypeError, match="model must be a vglib Sequential"):
+        diagnose.backward_with_signal(model.layers[0], dout)
+
+
+def test_small_weights_shrink_the_backward_signal_layer_by_layer():
+    tiny = diagnose.compute_grad_norms_at_init("relu", 20, init=0.05, rng=np.random.default_rng(0))
+    he = diagnose.compute_grad_norms_at_init("relu", 20, rng=np.random.default_rng(0))
+    assert tiny.signal[0] / tiny.signal[-2] < 1e-8
+    assert 0.1 < he.signal[0] / he.signal[-2] < 10
