@@ -1,0 +1,113 @@
+"""Time one training step (forward, loss, backward, SGD) of vglib networks.
+
+    python bench/bench_training_step.py
+
+Prints the median milliseconds per step for a few network shapes the chapters use, so a
+chapter's size can be chosen from a measurement instead of a guess. If PyTorch happens to be
+installed it times the same networks there too and prints the ratio vglib / PyTorch (PyTorch is
+never a dependency of the book; this is only a reference point).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+
+from vglib.losses import softmax_cross_entropy
+from vglib.models import mlp
+from vglib.optim import SGD
+
+CASES = [  # (activation, width, depth, residual, norm)
+    ("sigmoid", 64, 10, False, None),
+    ("sigmoid", 64, 50, False, None),
+    ("relu", 64, 50, False, "batch"),
+    ("relu", 64, 100, True, "batch"),
+]
+BATCH = 256
+REPEATS = 30
+
+
+def median_ms(step, repeats=REPEATS) -> float:
+    step()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return 1e3 * statistics.median(times)
+
+
+def vglib_step(activation, width, depth, residual, norm):
+    rng = np.random.default_rng(0)
+    model = mlp(2, width, depth, 2, activation=activation, norm=norm, residual=residual, rng=rng)
+    X, y = rng.standard_normal((BATCH, 2)), rng.integers(0, 2, BATCH)
+    opt = SGD(lr=0.01)
+
+    def step():
+        _, dlogits = softmax_cross_entropy(model.forward(X), y)
+        model.backward(dlogits)
+        opt.step(model)
+
+    return step
+
+
+def torch_step(activation, width, depth, residual, norm):  # pragma: no cover - optional
+    import torch
+
+    act = {"sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU}[activation]
+
+    def hidden():
+        layers = [torch.nn.Linear(width, width)]
+        if norm == "batch":
+            layers.append(torch.nn.BatchNorm1d(width))
+        return torch.nn.Sequential(*layers, act())
+
+    class Block(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.f = hidden()
+
+        def forward(self, x):
+            return x + self.f(x)
+
+    body = [Block() for _ in range(depth)] if residual else [hidden() for _ in range(depth)]
+    model = torch.nn.Sequential(torch.nn.Linear(2, width), *body, torch.nn.Linear(width, 2))
+    model = model.double()
+    X = torch.randn(BATCH, 2, dtype=torch.float64)
+    y = torch.randint(0, 2, (BATCH,))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss_fn(model(X), y).backward()
+        opt.step()
+
+    return step
+
+
+def main() -> None:
+    try:
+        import torch
+
+        torch.set_num_threads(2)
+    except ImportError:
+        torch = None
+    print(f"batch {BATCH}, float64, median of {REPEATS} steps")
+    for case in CASES:
+        label = "{} width {} depth {}{}{}".format(
+            case[0], case[1], case[2], " residual" if case[3] else "",
+            f" {case[4]}norm" if case[4] else "",
+        )
+        ours = median_ms(vglib_step(*case))
+        line = f"{label:40s} vglib {ours:7.2f} ms/step"
+        if torch is not None:
+            ref = median_ms(torch_step(*case))
+            line += f"   torch {ref:7.2f} ms/step   ratio {ours / ref:4.2f}"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
