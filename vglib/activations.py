@@ -110,7 +110,9 @@ class GELU(ActivationFunction):
         return z * normal_cdf(z)
 
     def derivative_from_output(self, z, a):
-        return normal_cdf(z) + z * normal_pdf(z)  # product rule on z Phi(z)
+        # Phi(z) = a / z reuses the forward pass's CDF, the expensive part (Phi(0) = 1/2)
+        cdf = np.divide(a, z, out=np.full(np.shape(z), 0.5), where=z != 0)
+        return cdf + z * normal_pdf(z)  # product rule on z Phi(z)
 
 
 class SiLU(ActivationFunction):

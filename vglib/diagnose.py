@@ -124,7 +124,7 @@ def compute_grad_norms_at_init(
     rng: np.random.Generator,
     width: int = 64,
     init: str | float | None = None,
-    n_samples: int = 256,
+    n_samples: int = 128,
 ) -> GradNorms:
     """Build ``mlp(2, width, depth, 2)``, run one batch of the spirals data forward and the
     cross-entropy gradient backward, and return ``||dL/dW||`` and ``||dL/dz||`` for every

@@ -1,10 +1,23 @@
-"""Helpers for the notebook environment: Colab detection and gluing values into the book."""
+"""Helpers for the notebook environment: Colab detection, a version check, gluing values."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import re
 import sys
+from dataclasses import dataclass, field
 
-__all__ = ["glue", "in_colab", "versions"]
+__all__ = ["SUPPORTED", "Report", "doctor", "glue", "in_colab", "satisfies", "versions"]
+
+# The ranges of pyproject.toml (tests/test_setup.py checks that the two agree). Google Colab's
+# numpy 2.0, matplotlib 3.10 and ipywidgets 7.7.1 are inside them.
+SUPPORTED = {
+    "python": ">=3.10",
+    "numpy": ">=1.24",
+    "matplotlib": ">=3.7",
+    "ipywidgets": ">=7.7,<9",
+}
 
 
 def in_colab() -> bool:
@@ -26,6 +39,97 @@ def versions() -> str:
         f"Python {python}, numpy {numpy.__version__}, matplotlib {matplotlib.__version__}, "
         f"vglib {__version__}"
     )
+
+
+def _numeric(version: str) -> tuple[int, ...]:
+    """``"2.0.2"`` -> ``(2, 0, 2)``; pre-release tags and local parts are ignored."""
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
+
+
+def satisfies(version: str, spec: str) -> bool:
+    """Whether ``version`` meets every clause of ``spec`` (``">=7.7,<9"``)."""
+    have = _numeric(version)
+    for clause in spec.split(","):
+        op, bound = re.fullmatch(r"\s*(>=|<=|==|<|>)\s*([\d.]+)\s*", clause).groups()
+        want = _numeric(bound)
+        width = max(len(have), len(want))
+        a, b = have + (0,) * (width - len(have)), want + (0,) * (width - len(want))
+        if not {">=": a >= b, "<=": a <= b, "==": a == b, "<": a < b, ">": a > b}[op]:
+            return False
+    return True
+
+
+@dataclass
+class Report:
+    """What ``doctor`` found: one line per check, and the problems among them."""
+
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        if not self.problems:
+            verdict = "Everything vglib needs is here."
+        else:
+            listed = "\n".join(f"  - {p}" for p in self.problems)
+            verdict = f"{len(self.problems)} problem(s):\n{listed}"
+        return "\n".join(["vglib environment check", *self.lines, verdict])
+
+
+def _widget_frontend() -> tuple[bool, str]:
+    """Can ipywidgets render here? (A best guess: the browser side is not visible from Python.)"""
+    if importlib.util.find_spec("ipywidgets") is None:
+        return False, "ipywidgets is not installed: pip install 'ipywidgets>=7.7,<9'"
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False, "IPython is not installed, so there is no notebook to show widgets in"
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return False, "not running in a Jupyter kernel (widgets need a notebook frontend)"
+    if in_colab():
+        import ipywidgets
+
+        if _numeric(ipywidgets.__version__) >= (8,):
+            return True, ("Colab with ipywidgets 8: run "
+                          "google.colab.output.enable_custom_widget_manager() once")
+        return True, "Colab renders ipywidgets 7 natively"
+    for package in ("jupyterlab_widgets", "widgetsnbextension"):
+        if importlib.util.find_spec(package) is not None:
+            return True, f"Jupyter kernel with the {package} frontend package installed"
+    return True, ("Jupyter kernel, but no jupyterlab_widgets / widgetsnbextension next to it: if "
+                  "sliders do not appear, pip install jupyterlab_widgets where Jupyter runs")
+
+
+def doctor(print_report: bool = True) -> Report:
+    """Check what a learner needs: Python, numpy, matplotlib and ipywidgets against the supported
+    ranges, whether widgets can render here, whether this is Colab. Prints and returns a Report.
+    """
+    report = Report()
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    found = {"python": python}
+    for name in ("numpy", "matplotlib", "ipywidgets"):
+        try:
+            found[name] = importlib.import_module(name).__version__
+        except ImportError:
+            found[name] = None
+    for name, spec in SUPPORTED.items():
+        version = found[name]
+        if version is None:
+            status = "missing"
+            report.problems.append(f"{name} is not installed (vglib supports {name}{spec})")
+        elif satisfies(version, spec):
+            status = "ok"
+        else:
+            status = "UNSUPPORTED"
+            report.problems.append(f"{name} {version} is outside the supported range {spec}")
+        report.lines.append(f"  {name:<11} {version or '-':<10} supported {spec:<10} {status}")
+    report.lines.append(f"  {'Colab':<11} {'yes' if in_colab() else 'no'}")
+    can_render, why = _widget_frontend()
+    report.lines.append(f"  {'widgets':<11} {'can render' if can_render else 'cannot render'}: "
+                        f"{why}")
+    if print_report:
+        print(report)
+    return report
 
 
 def glue(name: str, value: object, display: bool = False) -> None:

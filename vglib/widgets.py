@@ -1,22 +1,31 @@
-"""ipywidgets controls wired to vglib's ``compute_*`` and ``plot_*`` functions.
+"""Live ipywidgets controls for an ``Explorer``, for Jupyter, JupyterLab and Colab.
 
-For Jupyter, JupyterLab and Colab (ipywidgets 7.7 and 8.x). ipywidgets is imported only when a
-widget is built, so the rest of vglib works without it. Each widget draws on one matplotlib
-figure that it keeps: a control change updates the plotted data in place and re-renders that
-figure, instead of building a new one.
+Works with ipywidgets 7.7 (what Colab ships) and 8.x. ipywidgets is imported only when a widget
+is built, so the rest of vglib works without it.
+
+The figure is one matplotlib ``Figure`` that the widget keeps. A control change updates the
+lines' data in place and sends a PNG to an ``ipywidgets.Image``. Drawing text (ticks, labels,
+title) is most of matplotlib's time, and it only changes with the axis limits, which
+``Explorer.y_range`` snaps to whole decades: so the rendered axes are kept per pair of limits
+and a redraw with known limits only paints the lines and the legend over them (blitting).
+``bench/bench_widgets.py`` measures compute + redraw.
 """
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+import PIL.Image
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
-from . import _checks
-from . import plots as _plots
-from .chains import signal_after_layers
-from .diagnose import compute_grad_norms_at_init
+from .interactive import Explorer
 
-__all__ = ["grad_norms_at_init", "signal_chain"]
+__all__ = ["ExplorerView", "explorer_widget"]
+
+_PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
 
 
 def _ipywidgets():
@@ -30,111 +39,118 @@ def _ipywidgets():
     return ipywidgets
 
 
-class _FigureView:
-    """A matplotlib figure shown in an ``ipywidgets.Output`` and re-rendered on request."""
+class ExplorerView:
+    """The matplotlib side of a widget: one figure whose lines are updated in place."""
 
-    def __init__(self, widgets, figsize=(7.0, 4.0)):
-        self.figure = Figure(figsize=figsize)
+    MAX_BACKGROUNDS = 64  # rendered axes kept, one per pair of axis limits
+
+    def __init__(self, explorer: Explorer, figsize=(7.0, 4.0), dpi: int = 90) -> None:
+        self.explorer = explorer
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        FigureCanvasAgg(self.figure)
+        self._backgrounds: dict = {}
+        self.legend = None
+        self.figure.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.14)
         self.ax = self.figure.add_subplot()
-        self.output = widgets.Output()
+        self.ax.set_title(explorer.title, fontweight="bold")
+        self.ax.set_xlabel(explorer.xlabel)
+        self.ax.set_ylabel(explorer.ylabel)
+        if explorer.log_y:
+            self.ax.set_yscale("log")
+            # at most ~7 labelled decades and no minor ticks: text dominates the redraw time
+            self.ax.yaxis.set_major_locator(LogLocator(numticks=7))
+            self.ax.yaxis.set_minor_locator(NullLocator())
+        self.ax.xaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 5, 10], integer=True))
+        self.ax.grid(alpha=0.3)
+        self.lines: list = []
 
-    def show_line(self, line, x, y, *, label: str, caption, text: str) -> None:
-        """Put ``(x, y)`` into ``line`` on the log y-axis, rescale, set the caption, re-render."""
-        line.set_data(x, y)
-        line.set_label(label)
-        self.ax.set_xlim(x[0] - 0.5, x[-1] + 0.5)
-        self.ax.set_ylim(max(float(np.min(y)), 1e-300) / 3, float(np.max(y)) * 3)
-        self.ax.legend()
-        caption.value = text
-        self.render()
+    def draw(self, values: dict[str, object]) -> None:
+        """Show the state ``values`` (one value per control)."""
+        ex = self.explorer
+        xmax = ex.xmax_control
+        data = {c.name: values[c.name] for c in ex.data_controls}
+        lines = ex.visible(ex.series(**data), None if xmax is None else values[xmax.name])
+        while len(self.lines) < len(lines):
+            (line,) = self.ax.plot([], [], marker="o", markersize=3, linewidth=2)
+            self.lines.append(line)
+        for i, (artist, series) in enumerate(zip(self.lines, lines, strict=False)):
+            artist.set_data(series.x, series.y)
+            artist.set_label(series.label)
+            artist.set_color(series.color or _PALETTE[i % len(_PALETTE)])
+            artist.set_linestyle("--" if series.dashed else "-")
+            artist.set_marker("o" if series.x.size <= 60 else "")
+            artist.set_visible(True)
+        for artist in self.lines[len(lines):]:
+            artist.set_visible(False)
+        xs = np.concatenate([s.x for s in lines])
+        self.ax.set_xlim(xs.min() - 0.02 * np.ptp(xs), xs.max() + 0.02 * np.ptp(xs))
+        self.ax.set_ylim(*ex.y_range(lines))
+        self.legend = self.ax.legend(handles=self.lines[: len(lines)], loc="best", frameon=False)
 
-    def render(self) -> None:
-        from IPython.display import display
+    def _dynamic(self) -> list:
+        return [*self.lines, self.legend]
 
-        self.figure.canvas.draw_idle()
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(self.figure)
+    def png(self) -> bytes:
+        """The figure as PNG bytes. The axes come from the background cache (drawn once per
+        pair of limits), the lines and legend are painted over them; the PNG uses a fast zlib
+        level (the default level costs as much as the drawing).
+        """
+        canvas = self.figure.canvas
+        key = (self.ax.get_xlim(), self.ax.get_ylim())
+        background = self._backgrounds.get(key)
+        if background is None:
+            visible = [artist.get_visible() for artist in self._dynamic()]
+            for artist in self._dynamic():
+                artist.set_visible(False)
+            canvas.draw()
+            background = canvas.copy_from_bbox(self.figure.bbox)
+            if len(self._backgrounds) >= self.MAX_BACKGROUNDS:
+                self._backgrounds.pop(next(iter(self._backgrounds)))
+            self._backgrounds[key] = background
+            for artist, was_visible in zip(self._dynamic(), visible, strict=True):
+                artist.set_visible(was_visible)
+        canvas.restore_region(background)
+        for artist in self._dynamic():
+            if artist.get_visible():
+                self.ax.draw_artist(artist)
+        width, height = canvas.get_width_height()
+        image = PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba())
+        buffer = io.BytesIO()
+        image.save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
 
 
-def _wire(widgets, controls, caption, view, update):
-    """Call ``update(*values)`` whenever a control changes; lay out controls, caption, figure.
+def explorer_widget(explorer: Explorer):
+    """Controls for every ``Control`` of ``explorer``, a caption and the figure, in a ``VBox``.
 
-    Returns the ``VBox``, with ``.update`` and ``.view`` attached for code and tests.
+    The box also carries ``.controls`` (name -> control widget), ``.view`` (the
+    ``ExplorerView``) and ``.refresh()`` (redraw for the current control values).
     """
+    widgets = _ipywidgets()
+    if not isinstance(explorer, Explorer):
+        raise TypeError(f"explorer must be a vglib Explorer; got {type(explorer).__name__}")
+    controls = {}
+    for control in explorer.controls:
+        options = [(control.show(v), v) for v in control.values]
+        cls = widgets.Dropdown if control.kind == "dropdown" else widgets.SelectionSlider
+        kwargs = {} if control.kind == "dropdown" else {"continuous_update": False}
+        controls[control.name] = cls(
+            options=options, value=control.default, description=control.label,
+            style={"description_width": "initial"}, **kwargs,
+        )
+    caption = widgets.HTML()
+    image = widgets.Image(format="png")
+    view = ExplorerView(explorer)
 
-    def on_change(_change=None) -> None:
-        update(*(control.value for control in controls))
+    def refresh(_change=None) -> None:
+        values = {name: widget.value for name, widget in controls.items()}
+        view.draw(values)
+        image.value = view.png()
+        caption.value = explorer.caption_for(values)
 
-    for control in controls:
-        control.observe(on_change, names="value")
-    box = widgets.VBox([widgets.HBox(controls), caption, view.output])
-    box.update, box.view = update, view
-    on_change()
+    for widget in controls.values():
+        widget.observe(refresh, names="value")
+    box = widgets.VBox([widgets.HBox(list(controls.values())), image, caption])
+    box.controls, box.view, box.refresh = controls, view, refresh
+    refresh()
     return box
-
-
-def signal_chain(factor: float = 0.9, n_layers: int = 10):
-    """Sliders for a per-layer factor and a number of layers; plots the signal left (log axis).
-
-    Returns an ``ipywidgets.VBox``; its ``.update(factor, n_layers)`` redraws (also used by the
-    sliders), ``.view.ax`` is the axis.
-    """
-    widgets = _ipywidgets()
-    factor = _checks.real_number(factor, "factor", low=0.05, high=1.5)
-    n_layers = _checks.positive_int(n_layers, "n_layers")
-    factor_slider = widgets.FloatSlider(
-        value=factor, min=0.05, max=1.5, step=0.05, description="factor",
-        continuous_update=True, readout_format=".2f",
-    )
-    layers_slider = widgets.IntSlider(
-        value=n_layers, min=1, max=100, step=1, description="layers", continuous_update=True
-    )
-    caption = widgets.HTML()
-    view = _FigureView(widgets)
-    _plots.plot_signal(view.ax, {"signal": signal_after_layers(factor, n_layers)})
-    (line,) = view.ax.get_lines()
-
-    def update(factor: float, n_layers: int) -> None:
-        values = signal_after_layers(factor, n_layers)
-        view.show_line(
-            line, np.arange(n_layers + 1), values, label=f"factor {factor:.2f}", caption=caption,
-            text=f"After <b>{n_layers}</b> layers a factor of <b>{factor:.2f}</b> leaves "
-            f"<b>{values[-1]:.3g}</b> of the signal.",
-        )
-
-    return _wire(widgets, [factor_slider, layers_slider], caption, view, update)
-
-
-def grad_norms_at_init(activation: str = "sigmoid", depth: int = 10, *, seed: int = 0):
-    """A dropdown for the activation and a slider for the depth; plots ``||dL/dW||`` per layer
-    of a freshly initialised network (``diagnose.compute_grad_norms_at_init``).
-
-    Returns an ``ipywidgets.VBox`` with ``.update(activation, depth)`` and ``.view``.
-    """
-    widgets = _ipywidgets()
-    depth = _checks.positive_int(depth, "depth")
-    seed = _checks.positive_int(seed, "seed", minimum=0)
-    activation_box = widgets.Dropdown(
-        options=["sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu"],
-        value=activation, description="activation",
-    )
-    depth_slider = widgets.IntSlider(
-        value=depth, min=2, max=50, step=1, description="depth", continuous_update=False
-    )
-    caption = widgets.HTML()
-    view = _FigureView(widgets)
-    _plots.plot_grad_norms(view.ax, {activation: np.ones(depth + 1)})
-    (line,) = view.ax.get_lines()
-
-    def update(activation: str, depth: int) -> None:
-        result = compute_grad_norms_at_init(activation, depth, rng=np.random.default_rng(seed))
-        line.set_color(_plots.ACTIVATION_COLORS[result.activation])
-        view.show_line(
-            line, result.layers, result.norms, label=f"{result.activation}, {result.init} init",
-            caption=caption,
-            text=f"{result.activation}, depth {depth}: layer 1 gets a gradient "
-            f"<b>{result.norms[0]:.2g}</b>, the output layer <b>{result.norms[-1]:.2g}</b>.",
-        )
-
-    return _wire(widgets, [activation_box, depth_slider], caption, view, update)
