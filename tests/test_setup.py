@@ -33,3 +33,43 @@ def test_versions_names_python_numpy_matplotlib_and_vglib():
     assert f"numpy {numpy.__version__}" in line
     assert f"matplotlib {matplotlib.__version__}" in line
     assert line.endswith(f"vglib {vglib.__version__}")
+
+
+def test_supported_ranges_are_the_ones_in_pyproject():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+    declared = dict(re.findall(r'"(numpy|matplotlib|ipywidgets)([<>=!][^"]*)"', text))
+    declared["python"] = re.search(r'requires-python = "([^"]+)"', text).group(1)
+    assert declared == setup.SUPPORTED
+
+
+@pytest.mark.parametrize("version, spec, ok", [
+    ("7.7.1", ">=7.7,<9", True), ("8.1.5", ">=7.7,<9", True), ("9.0.0", ">=7.7,<9", False),
+    ("7.6.5", ">=7.7,<9", False), ("2.0.2", ">=1.24", True), ("1.23.5", ">=1.24", False),
+    ("3.10.0rc1", ">=3.7", True), ("3.10", ">=3.10", True),
+])
+def test_satisfies_compares_versions_numerically(version, spec, ok):
+    assert setup.satisfies(version, spec) is ok
+
+
+def test_doctor_reports_versions_colab_and_widgets(capsys):
+    report = setup.doctor()
+    out = capsys.readouterr().out
+    assert out.startswith("vglib environment check")
+    for name in ("python", "numpy", "matplotlib", "ipywidgets", "Colab", "widgets"):
+        assert name in out
+    assert report.problems == [] and "Everything vglib needs is here." in out
+    assert "cannot render: not running in a Jupyter kernel" in out  # pytest is not a kernel
+
+
+def test_doctor_names_an_unsupported_or_missing_package(monkeypatch):
+    import numpy
+
+    monkeypatch.setattr(numpy, "__version__", "1.21.0")
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # makes the import fail
+    report = setup.doctor(print_report=False)
+    assert "numpy 1.21.0 is outside the supported range >=1.24" in report.problems
+    assert any(p.startswith("ipywidgets is not installed") for p in report.problems)
+    assert "2 problem(s)" in str(report)

@@ -1,36 +1,46 @@
 import numpy as np
 import pytest
 
-pytest.importorskip("ipywidgets")
+ipywidgets = pytest.importorskip("ipywidgets")
 
-from vglib import widgets
-
-
-def test_signal_chain_updates_the_same_line_when_a_slider_moves():
-    box = widgets.signal_chain(factor=0.9, n_layers=10)
-    factor_slider, layers_slider = box.children[0].children
-    line = box.view.ax.get_lines()[0]
-    assert np.isclose(line.get_ydata()[-1], 0.9**10)
-    factor_slider.value = 0.5
-    layers_slider.value = 20
-    assert box.view.ax.get_lines()[0] is line  # the artist is reused, not redrawn from scratch
-    assert np.isclose(line.get_ydata()[-1], 0.5**20)
-    assert "0.5" in box.children[1].value and "20" in box.children[1].value
+from vglib import explorers  # noqa: E402
+from vglib.widgets import ExplorerView, explorer_widget  # noqa: E402
 
 
-def test_grad_norms_widget_recomputes_for_activation_and_depth():
-    box = widgets.grad_norms_at_init("sigmoid", 5)
-    activation, depth = box.children[0].children
-    line = box.view.ax.get_lines()[0]
-    assert len(line.get_ydata()) == 6
-    activation.value = "relu"
-    depth.value = 12
-    assert len(line.get_ydata()) == 13
-    assert "relu" in box.children[1].value
+def test_widget_has_the_same_controls_and_values_as_the_html_figure():
+    ex = explorers.grad_norms_at_init()
+    box = ex.widget()
+    assert list(box.controls) == [c.name for c in ex.controls]
+    assert isinstance(box.controls["activation"], ipywidgets.Dropdown)
+    assert isinstance(box.controls["depth"], ipywidgets.SelectionSlider)
+    assert [value for _, value in box.controls["depth"].options] == list(ex.controls[1].values)
 
 
-def test_widgets_refuse_bad_input():
-    with pytest.raises(ValueError, match="factor must be in"):
-        widgets.signal_chain(factor=5.0)
-    with pytest.raises(ValueError, match="depth must be an integer >= 1"):
-        widgets.grad_norms_at_init("relu", 0)
+def test_moving_a_slider_updates_the_same_artists_and_the_caption():
+    ex = explorers.signal_chain()
+    box = ex.widget()
+    line = box.view.lines[0]
+    first_png = bytes(box.children[1].value)
+    assert box.children[1].format == "png" and first_png.startswith(b"\x89PNG")
+    box.controls["factor"].value = 0.5
+    box.controls["layers"].value = 20
+    assert box.view.lines[0] is line  # updated in place, not re-created
+    assert np.isclose(line.get_ydata()[-1], 0.5**20) and len(line.get_xdata()) == 21
+    assert box.children[2].value == ex.caption_for({"factor": 0.5, "layers": 20})
+    assert bytes(box.children[1].value) != first_png
+
+
+def test_redraw_from_cached_axes_is_pixel_identical_to_a_full_draw():
+    ex = explorers.signal_chain()
+    view = ExplorerView(ex)
+    view.draw({"factor": 0.9, "layers": 10})
+    full = view.png()
+    view.draw({"factor": 0.5, "layers": 60})
+    view.png()
+    view.draw({"factor": 0.9, "layers": 10})
+    assert view.png() == full
+
+
+def test_refuses_something_that_is_not_an_explorer():
+    with pytest.raises(TypeError, match="explorer must be a vglib Explorer"):
+        explorer_widget("signal-chain")

@@ -1,0 +1,79 @@
+"""The kernel-free HTML figures: self-contained, deterministic, within budget.
+
+They are driven in a real browser by tests/test_browser.py; these checks need no browser.
+"""
+
+import json
+import re
+
+import pytest
+
+from vglib import explorers
+from vglib.figures import MAX_BYTES, KernelFreeFigure
+
+
+@pytest.fixture(scope="module")
+def figures():
+    return [explorers.signal_chain().html(), explorers.grad_norms_at_init().html()]
+
+
+def embedded_data(figure):
+    match = re.search(r'<script type="application/json" id="[^"]+">(.*?)</script>', figure.html)
+    return json.loads(match.group(1))
+
+
+def test_figures_load_nothing_from_anywhere(figures):
+    for figure in figures:
+        markup = figure.html.replace('"http://www.w3.org/2000/svg"', "")  # a name, not a request
+        assert not re.search(r"https?://|src=|href=|@import|url\(", markup)
+
+
+def test_figures_are_within_the_size_budget(figures):
+    for figure in figures:
+        assert figure.size_bytes <= MAX_BYTES
+        assert figure.size_bytes == len(figure.html.encode())
+
+
+def test_every_state_of_every_data_control_is_precomputed(figures):
+    chain, grads = (embedded_data(f) for f in figures)
+    assert len(chain["states"]) == len(explorers.FACTORS)
+    assert len(grads["states"]) == (
+        len(explorers.GRAD_NORM_ACTIVATIONS) * len(explorers.GRAD_NORM_DEPTHS)
+    )
+    depth_10 = explorers.GRAD_NORM_DEPTHS.index(10)
+    sigmoid = grads["states"][f"0|{depth_10}"][0]
+    assert len(sigmoid["y"]) == 11 and sigmoid["label"].startswith("sigmoid")
+
+
+def test_output_is_deterministic():
+    assert explorers.signal_chain().html().html == explorers.signal_chain().html().html
+
+
+def test_controls_are_labelled_and_the_caption_is_the_text_alternative(figures):
+    for figure in figures:
+        ids = re.findall(r'<(?:input|select) [^>]*id="([^"]+)"', figure.html)
+        assert ids
+        for control_id in ids:
+            assert f'<label for="{control_id}">' in figure.html
+        assert re.search(r'<svg [^>]*role="img" aria-labelledby="[^"]+-title [^"]+-caption"',
+                         figure.html)
+        assert 'aria-live="polite"' in figure.html
+
+
+def test_caption_shown_before_javascript_runs_is_the_default_state(figures):
+    assert ("After 10 layers, a factor of 0.9 per layer leaves 0.349 of the signal."
+            in figures[0].html)
+
+
+def test_repr_is_stable_and_informative(figures):
+    assert re.fullmatch(r"KernelFreeFigure\('signal-chain': 2 controls, 30 precomputed states, "
+                        r"\d+\.\d kB\)", repr(figures[0]))
+    assert figures[0]._repr_html_() == figures[0].html
+
+
+def test_over_budget_and_bad_input_are_refused(monkeypatch):
+    monkeypatch.setattr("vglib.figures.MAX_BYTES", 1000)
+    with pytest.raises(ValueError, match="over the 1,000-byte budget"):
+        explorers.signal_chain().html()
+    with pytest.raises(TypeError, match="explorer must be a vglib Explorer"):
+        KernelFreeFigure("signal-chain")
