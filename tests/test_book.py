@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
@@ -27,6 +28,18 @@ def test_mathjax_is_served_from_the_build(built_book):
     assert re.search(r'<script[^>]+src="[./]*_static/mathjax/tex-chtml\.js', page)
     remote = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', page)
     assert not remote, f"the page loads {remote}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_page_has_colab_and_binder_launch_buttons(built_book, path):
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    owner_repo = config["repository"]["url"].removeprefix("https://github.com/")
+    branch = config["repository"]["branch"]
+    page = (built_book.html / "chapters" / f"{path.stem}.html").read_text()
+    colab = (f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/"
+             f"chapters/{path.name}")
+    assert colab in page
+    assert f"https://mybinder.org/v2/gh/{owner_repo}/{branch}" in page
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
