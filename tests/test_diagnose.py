@@ -77,3 +77,18 @@ def test_small_weights_shrink_the_backward_signal_layer_by_layer():
     he = diagnose.compute_grad_norms_at_init("relu", 20, rng=np.random.default_rng(0))
     assert tiny.signal[0] / tiny.signal[-2] < 1e-8
     assert 0.1 < he.signal[0] / he.signal[-2] < 10
+
+
+def test_init_scale_norm_and_residual_reach_the_network():
+    base = diagnose.compute_grad_norms_at_init("relu", 10, rng=np.random.default_rng(1))
+    scaled = diagnose.compute_grad_norms_at_init("relu", 10, init_scale=0.5,
+                                                 rng=np.random.default_rng(1))
+    # a ReLU net is positively homogeneous: halving 11 weight matrices scales the logits by
+    # 2^-11, and the first layer's gradient by 2^-10 (softmax near uniform at such small logits)
+    assert scaled.norms[0] < 1e-2 * base.norms[0]
+    residual = diagnose.compute_grad_norms_at_init("relu", 10, norm="batch", residual=True,
+                                                   rng=np.random.default_rng(1))
+    assert residual.norms.shape == (12,) and residual.signal.shape == (12,)
+    assert (residual.norm, residual.residual, scaled.init_scale) == ("batch", True, 0.5)
+    with pytest.raises(ValueError, match="init_scale must be in"):
+        diagnose.compute_grad_norms_at_init("relu", 3, init_scale=0, rng=np.random.default_rng(1))

@@ -44,3 +44,16 @@ def test_redraw_from_cached_axes_is_pixel_identical_to_a_full_draw():
 def test_refuses_something_that_is_not_an_explorer():
     with pytest.raises(TypeError, match="explorer must be a vglib Explorer"):
         explorer_widget("signal-chain")
+
+
+def test_all_five_network_controls_redraw_the_figure():
+    box = explorers.gradient_flow().widget()
+    assert [w.description for w in box.controls.values()] == [
+        "activation", "hidden layers", "init scale", "normalisation", "skip connections"]
+    changes = {"activation": "tanh", "depth": 5, "init_scale": 0.5, "norm": "LayerNorm",
+               "skip": "residual"}
+    for name, value in changes.items():
+        before = (bytes(box.children[1].value), box.children[2].value)
+        box.controls[name].value = value
+        assert (bytes(box.children[1].value), box.children[2].value) != before, name
+    assert box.children[2].value.startswith("tanh, LayerNorm, residual, init scale 0.5, 5 hidden")

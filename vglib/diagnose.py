@@ -9,7 +9,7 @@ import numpy as np
 from . import _checks
 from .data import spirals
 from .init import recommended_for
-from .layers import Dense, Layer, Sequential
+from .layers import Dense, Layer, Residual, Sequential
 from .losses import softmax_cross_entropy
 from .models import mlp
 
@@ -47,7 +47,8 @@ def grad_norm_per_layer(model: Layer) -> np.ndarray:
 
 def backward_with_signal(model: Sequential, dout: np.ndarray) -> np.ndarray:
     """Run ``model.backward(dout)`` and return the *backward signal* ``||dL/dz||`` arriving at
-    the output ``z`` of every top-level Dense layer, input side first.
+    the output ``z`` of every top-level Dense or Residual layer, input side first (for an
+    ``mlp``: one value per hidden layer or block, plus the stem and the output layer).
 
     Unlike ``||dL/dW||``, which also scales with the layer's input, this is the gradient that
     the chain rule carries from layer to layer.
@@ -57,7 +58,7 @@ def backward_with_signal(model: Sequential, dout: np.ndarray) -> np.ndarray:
     grad = _checks.array(dout, "dout")
     norms = []
     for layer in reversed(model.layers):
-        if isinstance(layer, Dense):
+        if isinstance(layer, (Dense, Residual)):
             norms.append(float(np.linalg.norm(grad)))
         grad = layer.backward(grad)
     return np.array(norms[::-1])
@@ -97,7 +98,7 @@ def relative_weight_change(model: Layer, before: list[np.ndarray]) -> np.ndarray
 class GradNorms:
     """Per-layer gradient norms of one freshly initialised network, input side first:
     ``norms`` are ``||dL/dW||`` and ``signal`` the backward signal ``||dL/dz||`` of layers
-    1..depth, then the output layer.
+    1..depth, then the output layer (a residual network has its stem first: depth + 2 values).
     """
 
     activation: str
@@ -105,6 +106,9 @@ class GradNorms:
     init: str | float
     norms: np.ndarray
     signal: np.ndarray
+    init_scale: float = 1.0
+    norm: str | None = None
+    residual: bool = False
 
     @property
     def layers(self) -> np.ndarray:
@@ -124,19 +128,29 @@ def compute_grad_norms_at_init(
     rng: np.random.Generator,
     width: int = 64,
     init: str | float | None = None,
+    init_scale: float = 1.0,
+    norm: str | None = None,
+    residual: bool = False,
     n_samples: int = 128,
 ) -> GradNorms:
-    """Build ``mlp(2, width, depth, 2)``, run one batch of the spirals data forward and the
-    cross-entropy gradient backward, and return ``||dL/dW||`` and ``||dL/dz||`` for every
-    layer (no training).
+    """Build ``mlp(2, width, depth, 2, norm=norm, residual=residual)``, run one batch of the
+    spirals data forward and the cross-entropy gradient backward, and return ``||dL/dW||`` and
+    ``||dL/dz||`` for every layer (no training).
 
-    ``init=None`` uses the scheme designed for the activation (``init.recommended_for``).
+    ``init=None`` uses the scheme designed for the activation (``init.recommended_for``);
+    ``init_scale`` then multiplies every weight matrix (1 = the scheme as designed).
     """
     rng = _checks.generator(rng)
+    init_scale = _checks.real_number(init_scale, "init_scale", low=0.0, low_open=True)
     if init is None:
         init = recommended_for(activation)
     X, y = spirals(n_samples, rng)
-    model = mlp(2, width, depth, 2, activation=activation, init=init, rng=rng)
+    model = mlp(2, width, depth, 2, activation=activation, init=init, norm=norm,
+                residual=residual, rng=rng)
+    if init_scale != 1.0:
+        for _, layer in dense_layers(model):
+            layer.params["W"] *= init_scale
     _, dlogits = softmax_cross_entropy(model.forward(X), y)
     signal = backward_with_signal(model, dlogits)
-    return GradNorms(activation, depth, init, grad_norm_per_layer(model), signal)
+    return GradNorms(activation, depth, init, grad_norm_per_layer(model), signal,
+                     init_scale, norm, residual)

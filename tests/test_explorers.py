@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+
+from vglib import explorers
+from vglib.chains import signal_after_layers
+from vglib.diagnose import compute_grad_norms_at_init
+
+
+def test_signal_chain_is_factor_to_the_power_and_crops_to_the_layer_count():
+    ex = explorers.signal_chain()
+    (line,) = ex.series(factor=0.5)
+    assert np.allclose(line.y, signal_after_layers(0.5, explorers.MAX_LAYERS))
+    (shown,) = ex.visible([line], 20)
+    assert shown.x[-1] == 20 and np.isclose(shown.y[-1], 0.5**20)
+    assert ex.caption_for({"factor": 0.9, "layers": 10}) == (
+        "After 10 layers, a factor of 0.9 per layer leaves 0.349 of the signal.")
+
+
+def test_grad_norms_at_init_matches_the_diagnose_function():
+    ex = explorers.grad_norms_at_init(seed=3)
+    (line,) = ex.series(activation="tanh", depth=15)
+    direct = compute_grad_norms_at_init("tanh", 15, rng=np.random.default_rng(3))
+    assert np.array_equal(line.y, direct.norms)
+    assert [c.name for c in ex.controls] == ["activation", "depth"]
+
+
+def test_gradient_flow_offers_all_five_controls_and_any_subset():
+    ex = explorers.gradient_flow()
+    assert [c.name for c in ex.controls] == list(explorers.ALL_CONTROLS)
+    (line,) = ex.series(activation="relu", depth=5, init_scale=0.5, norm="BatchNorm",
+                        skip="residual")
+    direct = compute_grad_norms_at_init("relu", 5, rng=np.random.default_rng(0), init_scale=0.5,
+                                        norm="batch", residual=True)
+    assert np.array_equal(line.y, direct.norms) and line.y.size == 7
+    small = explorers.gradient_flow(controls=("init_scale",), norm="LayerNorm")
+    assert [c.name for c in small.controls] == ["init_scale"]
+    assert small.caption.startswith("relu, LayerNorm, init scale {init_scale}, 20 hidden layers")
+
+
+def test_gradient_flow_refuses_unknown_controls():
+    with pytest.raises(ValueError, match="controls must be some of"):
+        explorers.gradient_flow(controls=("width",))
+    with pytest.raises(ValueError, match="default=0.3 of control 'init_scale'"):
+        explorers.gradient_flow(init_scale=0.3)
