@@ -20,14 +20,14 @@ def test_moving_a_slider_updates_the_same_artists_and_the_caption():
     ex = explorers.signal_chain()
     box = ex.widget()
     line = box.view.lines[0]
-    first_png = bytes(box.children[1].value)
-    assert box.children[1].format == "png" and first_png.startswith(b"\x89PNG")
+    first_png = bytes(box.image.value)
+    assert box.image.format == "png" and first_png.startswith(b"\x89PNG")
     box.controls["factor"].value = 0.5
     box.controls["layers"].value = 20
     assert box.view.lines[0] is line  # updated in place, not re-created
     assert np.isclose(line.get_ydata()[-1], 0.5**20) and len(line.get_xdata()) == 21
-    assert box.children[2].value == ex.caption_for({"factor": 0.5, "layers": 20})
-    assert bytes(box.children[1].value) != first_png
+    assert box.caption.value == ex.caption_for({"factor": 0.5, "layers": 20})
+    assert bytes(box.image.value) != first_png
 
 
 def test_redraw_from_cached_axes_is_pixel_identical_to_a_full_draw():
@@ -53,7 +53,7 @@ def test_all_five_network_controls_redraw_the_figure():
     changes = {"activation": "tanh", "depth": 5, "init_scale": 0.5, "norm": "LayerNorm",
                "skip": "residual"}
     for name, value in changes.items():
-        before = (bytes(box.children[1].value), box.children[2].value)
+        before = (bytes(box.image.value), box.caption.value)
         box.controls[name].value = value
-        assert (bytes(box.children[1].value), box.children[2].value) != before, name
-    assert box.children[2].value.startswith("tanh, LayerNorm, residual, init scale 0.5, 5 hidden")
+        assert (bytes(box.image.value), box.caption.value) != before, name
+    assert box.caption.value.startswith("tanh, LayerNorm, residual, init scale 0.5, 5 hidden")

@@ -13,6 +13,7 @@ and a redraw with known limits only paints the lines and the legend over them (b
 
 from __future__ import annotations
 
+import html
 import io
 
 import numpy as np
@@ -50,9 +51,9 @@ class ExplorerView:
         FigureCanvasAgg(self.figure)
         self._backgrounds: dict = {}
         self.legend = None
-        self.figure.subplots_adjust(left=0.13, right=0.97, top=0.9, bottom=0.14)
+        # the title is HTML above the image (explorer_widget): one text less to draw each time
+        self.figure.subplots_adjust(left=0.13, right=0.97, top=0.96, bottom=0.14)
         self.ax = self.figure.add_subplot()
-        self.ax.set_title(explorer.title, fontweight="bold")
         self.ax.set_xlabel(explorer.xlabel)
         self.ax.set_ylabel(explorer.ylabel)
         if explorer.log_y:
@@ -121,10 +122,12 @@ class ExplorerView:
 
 
 def explorer_widget(explorer: Explorer):
-    """Controls for every ``Control`` of ``explorer``, a caption and the figure, in a ``VBox``.
+    """Controls for every ``Control`` of ``explorer``, the title, the figure and its caption, in a
+    ``VBox``.
 
-    The box also carries ``.controls`` (name -> control widget), ``.view`` (the
-    ``ExplorerView``) and ``.refresh()`` (redraw for the current control values).
+    The box also carries ``.controls`` (name -> control widget), ``.image`` and ``.caption``
+    (the figure and caption widgets), ``.view`` (the ``ExplorerView``) and ``.refresh()``
+    (redraw for the current control values).
     """
     widgets = _ipywidgets()
     if not isinstance(explorer, Explorer):
@@ -138,6 +141,7 @@ def explorer_widget(explorer: Explorer):
             options=options, value=control.default, description=control.label,
             style={"description_width": "initial"}, **kwargs,
         )
+    title = widgets.HTML(f"<b>{html.escape(explorer.title)}</b>")
     caption = widgets.HTML()
     image = widgets.Image(format="png")
     view = ExplorerView(explorer)
@@ -146,11 +150,12 @@ def explorer_widget(explorer: Explorer):
         values = {name: widget.value for name, widget in controls.items()}
         view.draw(values)
         image.value = view.png()
-        caption.value = explorer.caption_for(values)
+        caption.value = html.escape(explorer.caption_for(values))
 
     for widget in controls.values():
         widget.observe(refresh, names="value")
-    box = widgets.VBox([widgets.HBox(list(controls.values())), image, caption])
+    box = widgets.VBox([widgets.HBox(list(controls.values())), title, image, caption])
     box.controls, box.view, box.refresh = controls, view, refresh
+    box.image, box.caption = image, caption
     refresh()
     return box
