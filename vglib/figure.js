@@ -4,16 +4,20 @@
 (function () {
   "use strict";
   var ID = "__VGFIG_ID__";
-  var root = document.getElementById(ID);
+  // this script's own figure, even if the same figure is shown twice on one page (JupyterLab
+  // puts every open notebook in one document)
+  var here = document.currentScript;
+  var root = (here && here.closest(".vgfig")) || document.getElementById(ID);
   if (!root || root.dataset.ready) { return; }
   root.dataset.ready = "1";
-  var spec = JSON.parse(document.getElementById(ID + "-data").textContent);
-  var svg = document.getElementById(ID + "-svg");
-  var caption = document.getElementById(ID + "-caption");
+  function part(suffix) { return root.querySelector('[id="' + ID + suffix + '"]'); }
+  var spec = JSON.parse(part("-data").textContent);
+  var svg = part("-svg");
+  var caption = part("-caption");
   var NS = "http://www.w3.org/2000/svg";
   var W = 640, H = 380, M = { left: 78, right: 16, top: 34, bottom: 50 };
   var PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"];
-  var inputs = spec.controls.map(function (c) { return document.getElementById(ID + "-" + c.name); });
+  var inputs = spec.controls.map(function (c) { return part("-" + c.name); });
 
   // Python's "{:.3g}", so captions match the notebook's widgets character for character.
   function fmt(v) {
@@ -61,7 +65,7 @@
       var k = parseInt(inputs[i].value, 10);
       chosen[c.name] = c.values[k];
       if (c.role === "xmax") { xmax = c.values[k]; } else { dataKey.push(k); }
-      var shown = document.getElementById(ID + "-" + c.name + "-shown");
+      var shown = part("-" + c.name + "-shown");
       if (shown) { shown.textContent = c.shown[k]; }
       if (c.kind === "slider") { inputs[i].setAttribute("aria-valuetext", c.shown[k]); }
     });
