@@ -2,9 +2,12 @@
 vanishing and exploding gradients.
 
 Modules (one idea each): ``activations``, ``init``, ``layers``, ``losses``, ``optim``,
-``data``, ``models``, ``gradcheck``, ``chains`` (the scalar toys of chapters 1-2),
-``diagnose`` (per-layer gradient statistics), ``plots``, ``widgets`` (ipywidgets, imported
-lazily), ``setup`` (notebook environment helpers).
+``data``, ``models``, ``gradcheck``, ``train``, ``chains`` (the scalar toys of chapters 1-2),
+``diagnose`` (per-layer gradient statistics), ``plots``, ``interactive`` (one description of
+an interactive figure), ``explorers`` (the book's interactive figures), ``figures``
+(kernel-free HTML figures), ``widgets`` (ipywidgets, imported lazily) and ``setup``
+(``doctor()``, ``glue``, Colab detection). Import the last six explicitly
+(``from vglib import explorers``).
 """
 
 from . import activations, chains, data, diagnose, gradcheck, init, layers, losses, models, optim

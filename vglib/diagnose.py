@@ -109,6 +109,8 @@ class GradNorms:
     init_scale: float = 1.0
     norm: str | None = None
     residual: bool = False
+    width: int = 64
+    n_samples: int = 128
 
     @property
     def layers(self) -> np.ndarray:
@@ -153,4 +155,4 @@ def compute_grad_norms_at_init(
     _, dlogits = softmax_cross_entropy(model.forward(X), y)
     signal = backward_with_signal(model, dlogits)
     return GradNorms(activation, depth, init, grad_norm_per_layer(model), signal,
-                     init_scale, norm, residual)
+                     init_scale, norm, residual, width, n_samples)
