@@ -85,6 +85,8 @@
     lines.forEach(function (s) { xs = xs.concat(s.x); ys = ys.concat(s.y); });
     var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
     if (x1 === x0) { x1 = x0 + 1; }
+    var room = 0.02 * (x1 - x0);  // as the widget: end points off the frame
+    x0 -= room; x1 += room;
     // the same rule as Explorer.y_range: whole decades, at least minDecades of them, on a log
     // axis; the data range padded by 5 % on a linear one
     var f = spec.logY ? Math.log10 : function (v) { return v; };
