@@ -77,3 +77,22 @@ def test_over_budget_and_bad_input_are_refused(monkeypatch):
         explorers.signal_chain().html()
     with pytest.raises(TypeError, match="explorer must be a vglib Explorer"):
         KernelFreeFigure("signal-chain")
+
+
+def test_vglib_and_the_html_figures_work_without_ipywidgets():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['ipywidgets'] = None\n"
+        "import vglib, vglib.explorers, vglib.figures, vglib.widgets\n"
+        "print(vglib.explorers.signal_chain().html().size_bytes > 0)\n"
+        "try:\n    vglib.explorers.signal_chain().widget()\n"
+        "except ImportError as err:\n    print(err)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == [
+        "True",
+        "vglib.widgets needs ipywidgets (pip install 'ipywidgets>=7.7'); "
+        "the rest of vglib works without it",
+    ]
