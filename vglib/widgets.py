@@ -32,7 +32,7 @@ _PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
 def _ipywidgets():
     try:
         import ipywidgets
-    except ImportError as err:  # pragma: no cover - depends on the environment
+    except ImportError as err:
         raise ImportError(
             "vglib.widgets needs ipywidgets (pip install 'ipywidgets>=7.7'); "
             "the rest of vglib works without it"
