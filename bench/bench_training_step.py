@@ -89,23 +89,28 @@ def torch_step(activation, width, depth, residual, norm):  # pragma: no cover - 
 
 
 def main() -> None:
+    # vglib first, before torch is even imported: torch's worker threads keep spinning between
+    # its operations and would slow numpy down if both ran in the same stretch of time
+    labels, ours = [], []
+    for case in CASES:
+        labels.append("{} width {} depth {}{}{}".format(
+            case[0], case[1], case[2], " residual" if case[3] else "",
+            f" {case[4]}norm" if case[4] else "",
+        ))
+        ours.append(median_ms(vglib_step(*case)))
     try:
         import torch
 
         torch.set_num_threads(2)
     except ImportError:
         torch = None
-    print(f"batch {BATCH}, float64, median of {REPEATS} steps")
-    for case in CASES:
-        label = "{} width {} depth {}{}{}".format(
-            case[0], case[1], case[2], " residual" if case[3] else "",
-            f" {case[4]}norm" if case[4] else "",
-        )
-        ours = median_ms(vglib_step(*case))
-        line = f"{label:40s} vglib {ours:7.2f} ms/step"
+    print(f"batch {BATCH}, float64, median of {REPEATS} steps"
+          + ("" if torch else " (PyTorch not installed: no reference)"))
+    for label, case, mine in zip(labels, CASES, ours, strict=True):
+        line = f"{label:42s} vglib {mine:7.2f} ms/step"
         if torch is not None:
             ref = median_ms(torch_step(*case))
-            line += f"   torch {ref:7.2f} ms/step   ratio {ours / ref:4.2f}"
+            line += f"   torch {ref:7.2f} ms/step   ratio {mine / ref:4.2f}"
         print(line)
 
 

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from vglib import diagnose
+from vglib.losses import mse, softmax_cross_entropy
 from vglib.models import mlp
 
 
@@ -92,3 +93,67 @@ def test_init_scale_norm_and_residual_reach_the_network():
     assert (residual.norm, residual.residual, scaled.init_scale) == ("batch", True, 0.5)
     with pytest.raises(ValueError, match="init_scale must be in"):
         diagnose.compute_grad_norms_at_init("relu", 3, init_scale=0, rng=np.random.default_rng(1))
+
+
+@pytest.fixture
+def spirals_batch():
+    return __import__("vglib").data.spirals(256, np.random.default_rng(0))
+
+
+def test_diagnose_finds_vanishing_gradients_in_a_deep_sigmoid_net(spirals_batch):
+    X, y = spirals_batch
+    model = mlp(2, 32, 10, 2, activation="sigmoid", init="xavier_normal",
+                rng=np.random.default_rng(1))
+    report = diagnose.diagnose(model, X, y, lr=0.1)
+    assert list(report.flags) == [name for name, _ in diagnose.dense_layers(model)]
+    assert report.flags["0"] == ["vanishing"] and report.flags["20"] == []
+    assert report.verdict.startswith("Vanishing in layers 1-")
+    assert report.layers[0].activation == "sigmoid" and report.layers[-1].activation is None
+    text = str(report)
+    assert "||dL/dW||" in text and text.endswith(report.verdict)
+
+
+def test_diagnose_calls_a_healthy_relu_net_healthy(spirals_batch):
+    X, y = spirals_batch
+    model = mlp(2, 32, 10, 2, rng=np.random.default_rng(1))
+    report = diagnose.diagnose(model, X, y, lr=0.1)
+    assert all(flags == [] for flags in report.flags.values())
+    assert report.verdict.startswith("Healthy")
+
+
+def test_diagnose_finds_dead_saturated_and_exploding_layers(spirals_batch):
+    X, y = spirals_batch
+    dead = mlp(2, 32, 6, 2, rng=np.random.default_rng(1))
+    dead.layers[4].params["b"][:] = -10.0  # every unit of hidden layer 3 off for every example
+    assert "dead" in diagnose.diagnose(dead, X, y).flags["4"]
+    hot = mlp(2, 32, 6, 2, activation="tanh", init=1.0, rng=np.random.default_rng(1))
+    assert "saturated" in diagnose.diagnose(hot, X, y, lr=0.1).flags["4"]
+    # linear layers with weights of std 1 and 32 inputs multiply the gradient by about
+    # sqrt(32) per layer on its way back: layer 1 gets thousands of times the output layer's
+    loud = mlp(2, 32, 6, 2, activation="identity", init=1.0, rng=np.random.default_rng(1))
+    assert "exploding" in diagnose.diagnose(loud, X, y, lr=1e-6).flags["0"]
+
+
+def test_report_helpers_render_and_plot(spirals_batch):
+    import matplotlib.pyplot as plt
+
+    X, y = spirals_batch
+    report = diagnose.diagnose(mlp(2, 8, 3, 2, activation="sigmoid", rng=np.random.default_rng(1)),
+                               X, y, loss=softmax_cross_entropy, lr=0.01)
+    assert report._repr_html_().startswith("<table>")
+    fig, ax = plt.subplots()
+    assert report.plot(ax) is ax and ax.get_yscale() == "log"
+    plt.close(fig)
+
+
+def test_diagnose_accepts_other_losses_and_refuses_bad_input(rng):
+    X = rng.standard_normal((32, 3))
+    model = mlp(3, 8, 2, 1, rng=rng)
+    report = diagnose.diagnose(model, X, X[:, :1], loss=mse)
+    assert len(report.layers) == 3
+    with pytest.raises(TypeError, match="loss must be a loss function"):
+        diagnose.diagnose(model, X, X[:, :1], loss="mse")
+    with pytest.raises(ValueError, match="lr must be in"):
+        diagnose.diagnose(model, X, X[:, :1], loss=mse, lr=0)
+    with pytest.raises(TypeError, match="model must be a vglib layer"):
+        diagnose.diagnose("model", X, X)

@@ -42,3 +42,26 @@ def test_gradient_flow_refuses_unknown_controls():
         explorers.gradient_flow(controls=("width",))
     with pytest.raises(ValueError, match="default=0.3 of control 'init_scale'"):
         explorers.gradient_flow(init_scale=0.3)
+
+
+def test_signal_propagation_shows_forward_and_backward_spread():
+    ex = explorers.signal_propagation(depth=10)
+    forward, backward = ex.series(activation="relu", init="he_normal", init_scale=1.0)
+    assert forward.y.shape == backward.y.shape == (10,) and backward.dashed
+    assert "he_normal x 1" in ex.caption_for({"activation": "relu", "init": "he_normal",
+                                              "init_scale": 1.0})
+    with pytest.raises(ValueError, match="controls must be some of"):
+        explorers.signal_propagation(controls=("depth",))
+
+
+def test_training_explorers_train_once_per_state():
+    curves = explorers.training_curves("relu", 2, activations=("relu", "sigmoid"), depths=(2, 3),
+                                       epochs=3)
+    (loss,) = curves.series(activation="relu", depth=2)
+    assert loss.x.tolist() == [1, 2, 3] and "final training accuracy" in loss.note
+    grads = explorers.training_gradients("relu", 2, activations=("relu", "tanh"), depths=(2, 3),
+                                         epochs=2)
+    first, last = grads.series(activation="tanh", depth=3)
+    assert first.y.shape == last.y.shape == (4,)
+    with pytest.raises(ValueError, match="optimizer='rmsprop' is unknown"):
+        explorers.training_curves(optimizer="rmsprop")

@@ -4,7 +4,7 @@ import pytest
 from vglib import NonFiniteError
 from vglib.activations import names as activation_names
 from vglib.gradcheck import gradient_errors
-from vglib.layers import Activation, BatchNorm, Dense, LayerNorm, Residual, Sequential
+from vglib.layers import Activation, BatchNorm, Dense, LayerNorm, PReLU, Residual, Sequential
 
 TOL = 1e-6
 
@@ -252,3 +252,19 @@ def test_containers_refuse_non_layers(rng):
         Residual(lambda x: x)
     with pytest.raises(ValueError, match="activation='swish' is unknown"):
         Activation("swish")
+
+
+def test_prelu_backward_and_slope_parameter(rng):
+    layer = PReLU(4, init=0.1)
+    layer.params["alpha"][:] = [0.05, 0.1, 0.2, 0.3]
+    x = rng.standard_normal((6, 4))
+    x[np.abs(x) < 1e-3] = 0.5
+    assert_backward_matches_finite_differences(layer, x, rng=rng)
+    assert np.allclose(layer.forward(x), np.where(x > 0, x, layer.params["alpha"] * x))
+
+
+def test_prelu_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="init must be in"):
+        PReLU(3, init=1.5)
+    with pytest.raises(ValueError, match="x must have 3 features"):
+        PReLU(3).forward(np.ones((2, 4)))

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from vglib.gradcheck import gradcheck
-from vglib.layers import Activation, BatchNorm, Dense, LayerNorm, Residual
+from vglib.layers import Activation, BatchNorm, Dense, LayerNorm, PReLU, Residual
 from vglib.losses import softmax_cross_entropy
 from vglib.models import mlp
 
@@ -62,3 +62,11 @@ def test_bad_input_is_refused(rng):
         mlp(2, 4, 2, 2, residual="yes", rng=rng)
     with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
         mlp(2, 4, 2, 2, rng=1)
+
+
+def test_prelu_networks_learn_their_slopes(rng):
+    model = mlp(2, 5, 2, 3, activation="prelu", rng=rng)
+    assert [type(layer) for layer in model.layers] == [Dense, PReLU] * 2 + [Dense]
+    x, labels = rng.standard_normal((6, 2)), np.array([0, 1, 2, 0, 1, 2])
+    assert gradcheck(model, x, labels, loss=softmax_cross_entropy, rng=rng) < 1e-6
+    assert "1.alpha" in model.params

@@ -13,8 +13,11 @@ from collections.abc import Iterable
 import numpy as np
 
 
-class NonFiniteError(ValueError):
+class NonFiniteError(ValueError, FloatingPointError):
     """An array that must be finite holds NaN or inf (training diverged, or bad input).
+
+    Both a ``ValueError`` (bad input to a function) and a ``FloatingPointError`` (a computation
+    that overflowed), so either ``except`` catches it.
 
     Containers (``Sequential``, ``Residual``) add where it happened as the error passes through
     them, so the message names the layer by its dotted path, e.g. ``layer 5.block.0 (Dense)``.

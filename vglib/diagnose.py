@@ -1,158 +1,267 @@
-"""Per-layer gradient statistics: where in a network do gradients vanish or explode?"""
+"""Where in a network do gradients vanish or explode? One pass, a verdict per layer.
+
+``diagnose(model, X, y)`` runs one forward and backward pass and reports, for every Dense layer
+(input side first), the gradient norm, the size of a plain SGD step relative to the weights,
+and the statistics of the activation that follows it. Each layer gets flags, by these rules
+(``THRESHOLDS``; the output layer is where the gradient starts, so it is the reference):
+
+* ``vanishing``: the backward signal ``||dL/dz||`` reaching the layer's output, or its
+  ``||dL/dW||``, below 1/1000 of the output layer's; or an SGD step at ``lr`` that would change
+  the weights by less than one millionth of their size;
+* ``exploding``: ``||dL/dz||`` or ``||dL/dW||`` above 1000 times the output layer's, or an SGD
+  step that would change the weights by more than 10 % of their size;
+
+(Both norms are needed: ``dL/dW = x^T dL/dz``, so when the forward signal ``x`` grows as fast as
+the backward one shrinks, or the other way round, ``||dL/dW||`` alone looks flat.)
+* ``saturated``: more than half the activation's entries have a local slope ``f'(z)`` above
+  0 but below 5 % of its peak (``probe.SATURATION``; for the sigmoid, ``|z| > 4.37``);
+* ``dead``: more than half the activation's units have ``f'(z) = 0`` for every example of the
+  batch (ReLUs that never fire on it).
+
+The per-layer measurements of ``vglib.probe`` and ``vglib.signals`` (gradient norms of a fresh
+network) are importable from here too.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import html
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from . import _checks
-from .data import spirals
-from .init import recommended_for
-from .layers import Dense, Layer, Residual, Sequential
+from .layers import Dense, Layer
 from .losses import softmax_cross_entropy
-from .models import mlp
+from .probe import (
+    activation_stats,
+    backward_with_signal,
+    dense_layers,
+    grad_norm_per_layer,
+    is_activation,
+    leaves,
+    relative_weight_change,
+    weight_snapshot,
+)
+from .signals import GradNorms, SignalStd, compute_grad_norms_at_init, compute_signal_std
 
 __all__ = [
+    "THRESHOLDS",
     "GradNorms",
+    "LayerReport",
+    "Report",
+    "SignalStd",
     "backward_with_signal",
     "compute_grad_norms_at_init",
+    "compute_signal_std",
     "dense_layers",
+    "diagnose",
     "grad_norm_per_layer",
     "relative_weight_change",
     "weight_snapshot",
 ]
 
-
-def dense_layers(model: Layer) -> list[tuple[str, Dense]]:
-    """Every ``Dense`` layer of ``model`` in forward order, with its dotted name prefix."""
-    if not isinstance(model, Layer):
-        raise TypeError(f"model must be a vglib layer or Sequential; got {type(model).__name__}")
-    found: list[tuple[str, Dense]] = []
-
-    def walk(layer: Layer, prefix: str) -> None:
-        if isinstance(layer, Dense):
-            found.append((prefix.rstrip("."), layer))
-        for name, child in getattr(layer, "children", lambda: [])():
-            walk(child, f"{prefix}{name}.")
-
-    walk(model, "")
-    return found
-
-
-def grad_norm_per_layer(model: Layer) -> np.ndarray:
-    """L2 norm of ``dL/dW`` of every Dense layer, input side first (after a ``backward``)."""
-    return np.array([np.linalg.norm(layer.grads["W"]) for _, layer in dense_layers(model)])
-
-
-def backward_with_signal(model: Sequential, dout: np.ndarray) -> np.ndarray:
-    """Run ``model.backward(dout)`` and return the *backward signal* ``||dL/dz||`` arriving at
-    the output ``z`` of every top-level Dense or Residual layer, input side first (for an
-    ``mlp``: one value per hidden layer or block, plus the stem and the output layer).
-
-    Unlike ``||dL/dW||``, which also scales with the layer's input, this is the gradient that
-    the chain rule carries from layer to layer.
-    """
-    if not isinstance(model, Sequential):
-        raise TypeError(f"model must be a vglib Sequential; got {type(model).__name__}")
-    grad = _checks.array(dout, "dout")
-    norms = []
-    for layer in reversed(model.layers):
-        if isinstance(layer, (Dense, Residual)):
-            norms.append(float(np.linalg.norm(grad)))
-        grad = layer.backward(grad)
-    return np.array(norms[::-1])
-
-
-def weight_snapshot(model: Layer) -> list[np.ndarray]:
-    """Copies of every Dense layer's ``W``, input side first (to compare with later)."""
-    return [layer.params["W"].copy() for _, layer in dense_layers(model)]
-
-
-def relative_weight_change(model: Layer, before: list[np.ndarray]) -> np.ndarray:
-    """``||W_now - W_before|| / ||W_before||`` for every Dense layer, input side first.
-
-    ``before`` is a ``weight_snapshot(model)`` taken earlier. Near 0: the layer is still at its
-    starting point.
-    """
-    layers = dense_layers(model)
-    if not isinstance(before, (list, tuple)) or len(before) != len(layers):
-        count = len(before) if isinstance(before, (list, tuple)) else type(before).__name__
-        raise ValueError(
-            f"before must be a weight_snapshot of this model ({len(layers)} Dense layers); "
-            f"got {count}"
-        )
-    changes = []
-    for (name, layer), w0 in zip(layers, before, strict=True):
-        w0 = np.asarray(w0)
-        if w0.shape != layer.params["W"].shape:
-            raise ValueError(
-                f"before[{len(changes)}] has shape {w0.shape} but layer {name} has W of shape "
-                f"{layer.params['W'].shape}"
-            )
-        changes.append(np.linalg.norm(layer.params["W"] - w0) / np.linalg.norm(w0))
-    return np.array(changes)
+THRESHOLDS = {
+    "vanishing_vs_output": 1e-3,  # ||dL/dz|| or ||dL/dW|| / the output layer's
+    "exploding_vs_output": 1e3,
+    "vanishing_step": 1e-6,  # lr ||dL/dW|| / ||W||
+    "exploding_step": 0.1,
+    "saturated": 0.5,  # fraction of entries
+    "dead": 0.5,  # fraction of units
+}
 
 
 @dataclass(frozen=True)
-class GradNorms:
-    """Per-layer gradient norms of one freshly initialised network, input side first:
-    ``norms`` are ``||dL/dW||`` and ``signal`` the backward signal ``||dL/dz||`` of layers
-    1..depth, then the output layer (a residual network has its stem first: depth + 2 values).
-    """
+class LayerReport:
+    """One Dense layer and the activation after it (``None`` for the output layer)."""
 
-    activation: str
-    depth: int
-    init: str | float
-    norms: np.ndarray
-    signal: np.ndarray
-    init_scale: float = 1.0
-    norm: str | None = None
-    residual: bool = False
-    width: int = 64
-    n_samples: int = 128
+    name: str
+    shape: tuple[int, int]
+    grad_norm: float  # ||dL/dW||
+    signal: float  # ||dL/dz||, the gradient arriving at the layer's output
+    step_ratio: float  # lr ||dL/dW|| / ||W||
+    activation: str | None
+    act_mean: float
+    act_std: float
+    saturated: float
+    dead: float
+    flags: tuple[str, ...]
+
+
+@dataclass
+class Report:
+    """The result of ``diagnose``: per-layer numbers, flags and a verdict."""
+
+    layers: list[LayerReport]
+    lr: float
+    loss: float
+    thresholds: dict = field(default_factory=lambda: dict(THRESHOLDS))
 
     @property
-    def layers(self) -> np.ndarray:
-        """Layer numbers 1 .. depth + 1 (1 is next to the input)."""
-        return np.arange(1, self.norms.size + 1)
+    def flags(self) -> dict[str, list[str]]:
+        """Layer name -> its flags (an empty list when the layer looks healthy)."""
+        return {layer.name: list(layer.flags) for layer in self.layers}
 
     @property
-    def first_to_last(self) -> float:
-        """How much smaller the first layer's gradient is than the last hidden layer's."""
-        return float(self.norms[0] / self.norms[-2]) if self.norms.size > 2 else 1.0
+    def verdict(self) -> str:
+        """One paragraph saying what is wrong, where, and what usually helps."""
+        n = len(self.layers)
+        by_flag: dict[str, list[int]] = {}
+        for i, layer in enumerate(self.layers, start=1):
+            for flag in layer.flags:
+                by_flag.setdefault(flag, []).append(i)
+        if not by_flag:
+            spread = max(lay.grad_norm for lay in self.layers) / max(
+                min(lay.grad_norm for lay in self.layers), 1e-300)
+            return (f"Healthy: the gradient norms of all {n} layers are within a factor of "
+                    f"{spread:.3g} of each other, no activation is saturated or dead, and an "
+                    f"SGD step at lr={self.lr:g} moves every layer by a sensible fraction.")
+        advice = {
+            "vanishing": "gradients vanish on their way back, so these layers barely learn; "
+                         "check the activation, the initial weight scale and the depth",
+            "exploding": "gradients explode, so a step would throw these weights far away; "
+                         "lower the learning rate, clip the gradients or rescale the weights",
+            "saturated": "most units sit where their activation is flat; inputs are too "
+                         "large for the activation (initial scale, normalisation)",
+            "dead": "most units output zero for every example and pass no gradient back; "
+                    "look for a large negative bias or a too-large learning-rate step",
+        }
+        parts = [f"{flag.capitalize()} in {_layer_list(layers)} of {n}: {advice[flag]}."
+                 for flag, layers in by_flag.items()]
+        return " ".join(parts)
+
+    def __str__(self) -> str:
+        header = (f"{'layer':>5} {'name':<10} {'shape':>9} {'||dL/dz||':>10} {'||dL/dW||':>10} "
+                  f"{'step/W':>8} {'act':<10} {'mean':>7} {'std':>7} {'satur.':>6} {'dead':>5}"
+                  "  flags")
+        rows = [header, "-" * len(header)]
+        for i, lay in enumerate(self.layers, start=1):
+            act = lay.activation or "-"
+            stats = ("" if lay.activation is None else
+                     f"{lay.act_mean:7.3g} {lay.act_std:7.3g} {lay.saturated:6.0%} {lay.dead:5.0%}")
+            rows.append(
+                f"{i:>5} {lay.name:<10} {lay.shape[0]:>4}x{lay.shape[1]:<4} "
+                f"{lay.signal:10.2e} {lay.grad_norm:10.2e} {lay.step_ratio:8.1e} {act:<10} "
+                f"{stats:<29}  {', '.join(lay.flags) or 'ok'}"
+            )
+        rows.append(f"loss {self.loss:.4g}; step/W for plain SGD at lr={self.lr:g}")
+        return "\n".join(rows) + "\n\n" + self.verdict
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{h}</th>" for h in ("layer", "name", "||dL/dz||", "||dL/dW||",
+                                                 "step/W",
+                                                 "activation", "mean", "std", "saturated",
+                                                 "dead", "flags"))
+        body = []
+        for i, lay in enumerate(self.layers, start=1):
+            cells = [str(i), lay.name, f"{lay.signal:.2e}", f"{lay.grad_norm:.2e}",
+                     f"{lay.step_ratio:.1e}",
+                     lay.activation or "-"]
+            cells += (["-"] * 4 if lay.activation is None else
+                      [f"{lay.act_mean:.3f}", f"{lay.act_std:.3f}", f"{lay.saturated:.0%}",
+                       f"{lay.dead:.0%}"])
+            cells.append(", ".join(lay.flags) or "ok")
+            style = ' style="color:#D55E00;font-weight:bold"' if lay.flags else ""
+            body.append(f"<tr{style}>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
+                        + "</tr>")
+        return (f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+                f"<p>{html.escape(self.verdict)}</p>")
+
+    def plot(self, ax, *, title: str = "diagnose: gradient norm per layer"):
+        """``||dL/dW||`` per layer (log scale), flagged layers marked, with the two
+        output-relative thresholds as dashed lines. Returns ``ax``."""
+        layers = np.arange(1, len(self.layers) + 1)
+        norms = np.array([lay.grad_norm for lay in self.layers])
+        ax.plot(layers, norms, marker="o", color="#0072B2", label="||dL/dW||")
+        flagged = [i for i, lay in enumerate(self.layers) if lay.flags]
+        if flagged:
+            ax.scatter(layers[flagged], norms[flagged], s=90, facecolors="none",
+                       edgecolors="#D55E00", linewidths=2, zorder=3, label="flagged")
+            for i in flagged:
+                ax.annotate(", ".join(self.layers[i].flags), (layers[i], norms[i]),
+                            xytext=(0, 8), textcoords="offset points", ha="center",
+                            fontsize=8, color="#D55E00")
+        reference = norms[-1]
+        for key, text in (("vanishing_vs_output", "vanishing below"),
+                          ("exploding_vs_output", "exploding above")):
+            level = reference * self.thresholds[key]
+            ax.axhline(level, color="grey", linestyle="--", linewidth=1)
+            ax.annotate(text, (layers[0], level), xytext=(2, 3), textcoords="offset points",
+                        fontsize=8, color="grey")
+        ax.set_yscale("log")
+        ax.set_xlabel("layer (1 = next to the input)")
+        ax.set_ylabel("||dL/dW|| (log scale)")
+        ax.set_title(title)
+        ax.legend(loc="lower right")
+        return ax
 
 
-def compute_grad_norms_at_init(
-    activation: str,
-    depth: int,
-    *,
-    rng: np.random.Generator,
-    width: int = 64,
-    init: str | float | None = None,
-    init_scale: float = 1.0,
-    norm: str | None = None,
-    residual: bool = False,
-    n_samples: int = 128,
-) -> GradNorms:
-    """Build ``mlp(2, width, depth, 2, norm=norm, residual=residual)``, run one batch of the
-    spirals data forward and the cross-entropy gradient backward, and return ``||dL/dW||`` and
-    ``||dL/dz||`` for every layer (no training).
+def _layer_list(numbers: list[int]) -> str:
+    """[1, 2, 3, 7] -> 'layers 1-3 and 7'."""
+    runs, start = [], numbers[0]
+    for prev, cur in zip(numbers, [*numbers[1:], None], strict=True):
+        if cur is None or cur != prev + 1:  # a run ends at prev
+            runs.append(f"{start}" if start == prev else f"{start}-{prev}")
+            start = cur
+    word = "layer" if len(numbers) == 1 else "layers"
+    return f"{word} " + (runs[0] if len(runs) == 1 else ", ".join(runs[:-1]) + " and " + runs[-1])
 
-    ``init=None`` uses the scheme designed for the activation (``init.recommended_for``);
-    ``init_scale`` then multiplies every weight matrix (1 = the scheme as designed).
+
+def _flags(lay: LayerReport, output: LayerReport, stats) -> tuple[str, ...]:
+    t = THRESHOLDS
+    ratios = (lay.grad_norm / max(output.grad_norm, 1e-300),
+              lay.signal / max(output.signal, 1e-300))
+    flags = []
+    if min(ratios) < t["vanishing_vs_output"] or lay.step_ratio < t["vanishing_step"]:
+        flags.append("vanishing")
+    if max(ratios) > t["exploding_vs_output"] or lay.step_ratio > t["exploding_step"]:
+        flags.append("exploding")
+    if stats is not None and stats.saturated > t["saturated"]:
+        flags.append("saturated")
+    if stats is not None and stats.dead > t["dead"]:
+        flags.append("dead")
+    return tuple(flags)
+
+
+def diagnose(model: Layer, X: np.ndarray, y: np.ndarray, *, loss=softmax_cross_entropy,
+             lr: float = 0.01, train: bool = True) -> Report:
+    """One forward and backward pass of ``model`` on ``(X, y)`` with ``loss`` (a function of
+    ``vglib.losses``); a ``Report`` of every Dense layer with the flags described above.
+
+    ``lr`` is the SGD learning rate used to express each gradient as a step size.
     """
-    rng = _checks.generator(rng)
-    init_scale = _checks.real_number(init_scale, "init_scale", low=0.0, low_open=True)
-    if init is None:
-        init = recommended_for(activation)
-    X, y = spirals(n_samples, rng)
-    model = mlp(2, width, depth, 2, activation=activation, init=init, norm=norm,
-                residual=residual, rng=rng)
-    if init_scale != 1.0:
-        for _, layer in dense_layers(model):
-            layer.params["W"] *= init_scale
-    _, dlogits = softmax_cross_entropy(model.forward(X), y)
-    signal = backward_with_signal(model, dlogits)
-    return GradNorms(activation, depth, init, grad_norm_per_layer(model), signal,
-                     init_scale, norm, residual, width, n_samples)
+    if not isinstance(model, Layer):
+        raise TypeError(f"model must be a vglib layer or Sequential; got {type(model).__name__}")
+    if not callable(loss):
+        raise TypeError(f"loss must be a loss function of vglib.losses; got {loss!r}")
+    lr = _checks.real_number(lr, "lr", low=0.0, low_open=True)
+    X = _checks.array(X, "X", ndim=2)
+    value, dout = loss(model.forward(X, train), y)
+    model.backward(dout)
+    groups: list[list] = []  # [name, Dense, activation layer or None]
+    for name, layer in leaves(model):
+        if isinstance(layer, Dense):
+            groups.append([name, layer, None])
+        elif is_activation(layer) and groups and groups[-1][2] is None:
+            groups[-1][2] = layer
+    if not groups:
+        raise ValueError("model has no Dense layer to diagnose")
+    reports, all_stats = [], []
+    for name, dense, act in groups:
+        grad_norm = float(np.linalg.norm(dense.grads["W"]))
+        stats = None if act is None else activation_stats(act)
+        all_stats.append(stats)
+        reports.append(LayerReport(
+            name=name, shape=dense.params["W"].shape, grad_norm=grad_norm,
+            signal=float(np.linalg.norm(dense._dy)),
+            step_ratio=lr * grad_norm / max(float(np.linalg.norm(dense.params["W"])), 1e-300),
+            activation=None if act is None else act.name,
+            act_mean=np.nan if stats is None else stats.mean,
+            act_std=np.nan if stats is None else stats.std,
+            saturated=np.nan if stats is None else stats.saturated,
+            dead=np.nan if stats is None else stats.dead,
+            flags=(),
+        ))
+    output = reports[-1]
+    reports = [replace(lay, flags=_flags(lay, output, stats))
+               for lay, stats in zip(reports, all_stats, strict=True)]
+    return Report(reports, lr, float(value))

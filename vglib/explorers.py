@@ -12,12 +12,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _checks
 from .chains import signal_after_layers
-from .diagnose import compute_grad_norms_at_init
+from .data import spirals
 from .interactive import Control, Explorer, Series
+from .models import mlp
+from .optim import SGD, Adam
 from .plots import ACTIVATION_COLORS
+from .signals import compute_grad_norms_at_init, compute_signal_std
+from .train import History, fit
 
-__all__ = ["grad_norms_at_init", "gradient_flow", "signal_chain"]
+__all__ = [
+    "grad_norms_at_init",
+    "gradient_flow",
+    "signal_chain",
+    "signal_propagation",
+    "training_curves",
+    "training_gradients",
+]
 
 FACTORS = tuple(round(0.05 * k, 2) for k in range(1, 31))  # 0.05, 0.10, ..., 1.50
 MAX_LAYERS = 100
@@ -132,3 +144,159 @@ def grad_norms_at_init(activation: str = "sigmoid", depth: int = 10, *, seed: in
     """Chapter 2: ``gradient_flow`` with two controls, activation and depth."""
     return gradient_flow(activation, depth, controls=("activation", "depth"), seed=seed,
                          name="grad-norms-at-init")
+
+
+# -- signal propagation at initialisation (chapter 5) ----------------------------------------
+
+SIGNAL_ACTIVATIONS = ("sigmoid", "tanh", "relu")
+SIGNAL_INITS = ("xavier_normal", "he_normal")
+
+
+def signal_propagation(
+    activation: str = "tanh",
+    init: str = "xavier_normal",
+    init_scale: float = 1.0,
+    *,
+    depth: int = 50,
+    controls: tuple[str, ...] = ("activation", "init", "init_scale"),
+    seed: int = 0,
+    name: str = "signal-propagation",
+) -> Explorer:
+    """The std of the activations (forward) and of the gradient ``dL/dz`` (backward) at every
+    layer of a fresh ``depth``-layer, 64-wide network (``signals.compute_signal_std``), for an
+    activation, an initialisation scheme and a multiplier of its scale."""
+    allowed = ("activation", "init", "init_scale")
+    if set(controls) - set(allowed) or not controls:
+        raise ValueError(f"controls must be some of {allowed}; got {controls!r}")
+    fixed = {"activation": activation, "init": init, "init_scale": init_scale}
+    specs = {
+        "activation": Control("activation", "activation", SIGNAL_ACTIVATIONS, activation,
+                              kind="dropdown"),
+        "init": Control("init", "initialisation", SIGNAL_INITS, init, kind="dropdown"),
+        "init_scale": Control("init_scale", "init scale", INIT_SCALES, init_scale),
+    }
+
+    def compute(**chosen) -> list[Series]:
+        settings = {**fixed, **chosen}
+        result = compute_signal_std(settings["activation"], depth, init=settings["init"],
+                                    init_scale=settings["init_scale"],
+                                    rng=np.random.default_rng(seed))
+        color = ACTIVATION_COLORS[result.activation]
+        return [Series("activations (forward)", result.layers, result.forward, color=color),
+                Series("gradients (backward)", result.layers, result.backward, color=color,
+                       dashed=True)]
+
+    named = [("{" + key + "}") if key in controls else str(fixed[key]) for key in allowed]
+    return Explorer(
+        name=name,
+        title=f"Signal spread through {depth} layers at initialisation",
+        xlabel="layer (1 = next to the input)",
+        ylabel="standard deviation (log scale)",
+        controls=[specs[key] for key in allowed if key in controls],
+        compute=compute,
+        caption=f"{named[0]}, {named[1]} x {named[2]}: the activations' spread goes from "
+                "{start[0]} at layer 1 to {end[0]} at layer " + str(depth) + "; the gradient's "
+                "from {end[1]} at layer " + str(depth) + " to {start[1]} at layer 1.",
+        alt="Two lines on a logarithmic axis: the standard deviation of the activations and of "
+            "the gradients at every layer of a freshly initialised deep network.",
+    )
+
+
+# -- short training runs (chapters 3 and 4) ----------------------------------------------------
+
+TRAINING_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "gelu", "silu")
+TRAINING_DEPTHS = (3, 8, 15)
+
+
+def _train(activation: str, depth: int, *, optimizer: str, lr: float, epochs: int, width: int,
+           seed: int, record: bool) -> History:
+    """An ``mlp`` trained on 256 spiral points in minibatches of 64, one record per epoch."""
+    X, y = spirals(256, np.random.default_rng(seed))
+    model = mlp(2, width, depth, 2, activation=activation, rng=np.random.default_rng(seed + 1))
+    opt = Adam(lr) if optimizer == "adam" else SGD(lr)
+    return fit(model, X, y, optimizer=opt, epochs=epochs, batch_size=64,
+               rng=np.random.default_rng(seed + 2), record_every=4 if record else None)
+
+
+def _training_controls(activation, depth, activations, depths):
+    return [Control("activation", "activation", activations, activation, kind="dropdown"),
+            Control("depth", "hidden layers", depths, depth)]
+
+
+def training_curves(
+    activation: str = "sigmoid",
+    depth: int = 8,
+    *,
+    activations: tuple[str, ...] = TRAINING_ACTIVATIONS,
+    depths: tuple[int, ...] = TRAINING_DEPTHS,
+    optimizer: str = "adam",
+    lr: float = 0.01,
+    epochs: int = 30,
+    width: int = 32,
+    seed: int = 0,
+    name: str = "training-curves",
+) -> Explorer:
+    """The training loss per epoch of the same ``mlp`` on the spirals for each activation and
+    depth (every combination is trained once, so keep the lists short)."""
+    _checks.choice(optimizer, ("adam", "sgd"), "optimizer")
+
+    def compute(activation: str, depth: int) -> list[Series]:
+        history = _train(activation, depth, optimizer=optimizer, lr=lr, epochs=epochs,
+                         width=width, seed=seed, record=False)
+        note = f"final training accuracy {history.epoch_accuracy[-1]:.0%}"
+        return [Series(f"{activation}, {depth} hidden layers", np.arange(1, epochs + 1),
+                       history.epoch_loss, color=ACTIVATION_COLORS[activation], note=note)]
+
+    return Explorer(
+        name=name,
+        title=f"Training loss ({optimizer}, lr {lr:g}, width {width})",
+        xlabel="epoch",
+        ylabel="cross-entropy loss (log scale)",
+        controls=_training_controls(activation, depth, activations, depths),
+        compute=compute,
+        caption="{activation}, {depth} hidden layers: the loss goes from {start[0]} after the "
+                "first epoch to {end[0]} after the last; {note}.",
+        alt="The training loss per epoch on a logarithmic axis for the chosen activation and "
+            "depth.",
+    )
+
+
+def training_gradients(
+    activation: str = "sigmoid",
+    depth: int = 8,
+    *,
+    activations: tuple[str, ...] = ("sigmoid", "tanh", "relu"),
+    depths: tuple[int, ...] = (2, 4, 6, 8, 10),
+    optimizer: str = "sgd",
+    lr: float = 0.1,
+    epochs: int = 30,
+    width: int = 32,
+    seed: int = 0,
+    name: str = "training-gradients",
+) -> Explorer:
+    """``||dL/dW||`` per layer during training on the spirals: at the first step and at the
+    first step of the last epoch, for each activation and depth."""
+    _checks.choice(optimizer, ("adam", "sgd"), "optimizer")
+
+    def compute(activation: str, depth: int) -> list[Series]:
+        history = _train(activation, depth, optimizer=optimizer, lr=lr, epochs=epochs,
+                         width=width, seed=seed, record=True)
+        layers = np.arange(1, len(history.layer_names) + 1)
+        color = ACTIVATION_COLORS[activation]
+        note = f"final training accuracy {history.epoch_accuracy[-1]:.0%}"
+        return [Series("first step", layers, history.grad_norms[0], color=color, dashed=True,
+                       note=note),
+                Series(f"epoch {epochs}", layers, history.grad_norms[-1], color=color)]
+
+    return Explorer(
+        name=name,
+        title=f"Gradient norm per layer during training ({optimizer}, lr {lr:g})",
+        xlabel="layer (1 = next to the input)",
+        ylabel="||dL/dW|| (log scale)",
+        controls=_training_controls(activation, depth, activations, depths),
+        compute=compute,
+        caption="{activation}, {depth} hidden layers, epoch " + str(epochs)
+                + ": layer 1 gets a gradient of {start[1]}, the output layer {end[1]}; {note}.",
+        alt="Gradient norm of every layer on a logarithmic axis, at the start and at the end "
+            "of training, for the chosen activation and depth.",
+    )

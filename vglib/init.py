@@ -94,7 +94,10 @@ def std_of(name: str | float, fan_in: int, fan_out: int) -> float:
 
 def recommended_for(activation: str) -> str:
     """The scheme designed for ``activation``: Xavier for sigmoid, tanh and identity (Glorot &
-    Bengio 2010), He for the ReLU family (He et al. 2015), which GELU and SiLU resemble.
+    Bengio 2010), He for the ReLU family including ``"prelu"`` (He et al. 2015), which GELU and
+    SiLU resemble.
     """
+    if activation == "prelu":
+        return "he_normal"
     name = _activations.get(activation).name
     return "xavier_normal" if name in ("sigmoid", "tanh", "identity") else "he_normal"

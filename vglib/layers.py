@@ -23,6 +23,7 @@ __all__ = [
     "Dense",
     "Layer",
     "LayerNorm",
+    "PReLU",
     "Residual",
     "Sequential",
 ]
@@ -82,6 +83,7 @@ class Dense(Layer):
         self.params = {"W": W, "b": np.zeros(self.fan_out)}
         self.grads = {"W": np.zeros_like(W), "b": np.zeros(self.fan_out)}
         self._x: np.ndarray | None = None
+        self._dy: np.ndarray | None = None  # the last backward's dL/dy, for diagnostics
 
     def forward(self, x, train=True):
         x = _checks.array(x, "x", ndim=2, last_dim=self.fan_in)
@@ -91,6 +93,7 @@ class Dense(Layer):
     def backward(self, dy):
         self._need_forward(self._x)
         dy = self._check_dy(dy, (self._x.shape[0], self.fan_out))
+        self._dy = dy
         self.grads["W"] = self._x.T @ dy  # dL/dW = x^T dL/dy
         self.grads["b"] = dy.sum(axis=0)  # dL/db = sum over the batch of dL/dy
         return dy @ self.params["W"].T  # dL/dx = dL/dy W^T
@@ -120,10 +123,54 @@ class Activation(Layer):
     def backward(self, dy):
         self._need_forward(self._z)
         dy = self._check_dy(dy, self._z.shape)
-        return dy * self.fn.derivative_from_output(self._z, self._a)  # chain rule: dy * f'(z)
+        return dy * self.local_slope()  # chain rule: dy * f'(z)
+
+    def local_slope(self) -> np.ndarray:
+        """``f'(z)`` at the inputs of the last forward pass."""
+        self._need_forward(self._z)
+        return self.fn.derivative_from_output(self._z, self._a)
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
+
+
+class PReLU(Layer):
+    """Parametric ReLU (He et al. 2015): ``y = x`` for ``x > 0``, ``y = alpha x`` otherwise,
+    with one learned slope ``alpha`` per feature (last axis), starting at ``init`` (0.25).
+    """
+
+    name = "prelu"
+
+    def __init__(self, dim: int, *, init: float = 0.25) -> None:
+        super().__init__()
+        self.dim = _checks.positive_int(dim, "dim")
+        init = _checks.real_number(init, "init", low=0.0, high=1.0)
+        self.params = {"alpha": np.full(self.dim, init)}
+        self.grads = {"alpha": np.zeros(self.dim)}
+        self._z: np.ndarray | None = None
+        self._a: np.ndarray | None = None
+
+    def forward(self, x, train=True):
+        z = _checks.array(x, "x", last_dim=self.dim)
+        self._z = z
+        self._a = np.where(z > 0, z, self.params["alpha"] * z)
+        return self._a
+
+    def local_slope(self) -> np.ndarray:
+        """``dy/dx``: 1 where ``x > 0``, ``alpha`` elsewhere."""
+        self._need_forward(self._z)
+        return np.where(self._z > 0, 1.0, self.params["alpha"])
+
+    def backward(self, dy):
+        self._need_forward(self._z)
+        dy = self._check_dy(dy, self._z.shape)
+        batch_axes = tuple(range(dy.ndim - 1))
+        # dL/dalpha = sum over the batch of dy * x where x <= 0 (alpha multiplies only those)
+        self.grads["alpha"] = (dy * np.minimum(self._z, 0.0)).sum(axis=batch_axes)
+        return dy * self.local_slope()
+
+    def __repr__(self) -> str:
+        return f"PReLU({self.dim})"
 
 
 def _normalise_backward(dxhat: np.ndarray, xhat: np.ndarray, inv_std: np.ndarray, axis: int):

@@ -7,7 +7,7 @@ import numpy as np
 from . import _checks
 from . import activations as _activations
 from . import init as _init
-from .layers import Activation, BatchNorm, Dense, Layer, LayerNorm, Residual, Sequential
+from .layers import Activation, BatchNorm, Dense, Layer, LayerNorm, PReLU, Residual, Sequential
 
 __all__ = ["NORMS", "mlp"]
 
@@ -43,6 +43,7 @@ def mlp(
 
         [Dense(in, w)] + depth x [Residual(Sequential([Dense(w, w), norm, act]))] + [Dense(w, out)]
 
+    ``activation`` is a name of ``vglib.activations`` or ``"prelu"`` (a learned ``PReLU`` layer).
     ``norm`` is ``None``, ``"batch"`` (BatchNorm) or ``"layer"`` (LayerNorm). Every Dense layer
     is drawn with ``init``; biases start at zero.
     """
@@ -50,7 +51,8 @@ def mlp(
     width = _checks.positive_int(width, "width")
     depth = _checks.positive_int(depth, "depth")
     out_dim = _checks.positive_int(out_dim, "out_dim")
-    _activations.get(activation)  # fail early, with the list of names
+    if activation != "prelu":
+        _activations.get(activation)  # fail early, with the list of names
     _init.get(init)
     if norm not in NORMS:
         raise ValueError(f"norm={norm!r} is unknown; choose None, 'batch' or 'layer'")
@@ -59,8 +61,8 @@ def mlp(
     rng = _checks.generator(rng)
 
     def hidden(fan_in: int) -> list[Layer]:
-        return [Dense(fan_in, width, init=init, rng=rng), *_norm_layer(norm, width),
-                Activation(activation)]
+        act = PReLU(width) if activation == "prelu" else Activation(activation)
+        return [Dense(fan_in, width, init=init, rng=rng), *_norm_layer(norm, width), act]
 
     layers: list[Layer]
     if residual:

@@ -30,6 +30,7 @@ ACTIVATION_COLORS = {
     "tanh": "#E69F00",
     "relu": "#0072B2",
     "leaky_relu": "#56B4E9",
+    "prelu": "#1B9E77",
     "elu": "#009E73",
     "gelu": "#CC79A7",
     "silu": "#7F3C8D",
