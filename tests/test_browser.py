@@ -158,9 +158,15 @@ MOVE_EVERY_CONTROL = """
       if (String(k) === start) continue;
       const before = snapshot();
       control.value = String(k);
-      const t0 = performance.now();
-      control.dispatchEvent(new Event('input', {bubbles: true}));
-      times.push(performance.now() - t0);
+      // the response time of a position is the fastest of three renders of it, so a garbage
+      // collection or another process on the machine does not count as the figure's time
+      let fastest = Infinity;
+      for (let repeat = 0; repeat < 3; repeat++) {
+        const t0 = performance.now();
+        control.dispatchEvent(new Event('input', {bubbles: true}));
+        fastest = Math.min(fastest, performance.now() - t0);
+      }
+      times.push(fastest);
       if (snapshot() !== before) changed++;
     }
     control.value = start;

@@ -14,7 +14,7 @@ and the statistics of the activation that follows it. Each layer gets flags, by 
 (Both norms are needed: ``dL/dW = x^T dL/dz``, so when the forward signal ``x`` grows as fast as
 the backward one shrinks, or the other way round, ``||dL/dW||`` alone looks flat.)
 * ``saturated``: more than half the activation's entries have a local slope ``f'(z)`` above
-  0 but below 5 % of its peak (``probe.SATURATION``; for the sigmoid, ``|z| > 4.37``);
+  0 but below 5 % of its peak (``probe.SATURATION``; for the sigmoid, ``|z| > 4.36``);
 * ``dead``: more than half the activation's units have ``f'(z) = 0`` for every example of the
   batch (ReLUs that never fire on it).
 
@@ -113,8 +113,9 @@ class Report:
             spread = max(lay.grad_norm for lay in self.layers) / max(
                 min(lay.grad_norm for lay in self.layers), 1e-300)
             return (f"Healthy: the gradient norms of all {n} layers are within a factor of "
-                    f"{spread:.3g} of each other, no activation is saturated or dead, and an "
-                    f"SGD step at lr={self.lr:g} moves every layer by a sensible fraction.")
+                    f"{spread:.3g} of each other, no activation is mostly saturated or dead, "
+                    f"and an SGD step at lr={self.lr:g} moves every layer by a sensible "
+                    "fraction.")
         advice = {
             "vanishing": "gradients vanish on their way back, so these layers barely learn; "
                          "check the activation, the initial weight scale and the depth",

@@ -210,7 +210,11 @@ TRAINING_DEPTHS = (3, 8, 15)
 
 def _train(activation: str, depth: int, *, optimizer: str, lr: float, epochs: int, width: int,
            seed: int, record: bool) -> History:
-    """An ``mlp`` trained on 256 spiral points in minibatches of 64, one record per epoch."""
+    """An ``mlp`` trained on 256 spiral points in minibatches of 64, one record per epoch.
+
+    Every activation starts from the same weights (``mlp``'s default He initialisation and the
+    same seed), so two runs differ in the activation only.
+    """
     X, y = spirals(256, np.random.default_rng(seed))
     model = mlp(2, width, depth, 2, activation=activation, rng=np.random.default_rng(seed + 1))
     opt = Adam(lr) if optimizer == "adam" else SGD(lr)

@@ -168,7 +168,7 @@
     lines.forEach(function (s, i) {
       var color = s.color || PALETTE[i % PALETTE.length], ly = corner[1] + 18 + 18 * i;
       g.appendChild(el("line", { x1: corner[0] + 8, x2: corner[0] + 32, y1: ly - 4, y2: ly - 4,
-        stroke: color, "stroke-width": "2" }));
+        stroke: color, "stroke-width": "2", "stroke-dasharray": s.dashed ? "6 4" : "none" }));
       g.appendChild(el("text", { x: corner[0] + 38, y: ly }, s.label));
     });
     // the caption doubles as the figure's text alternative (aria-labelledby)

@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 # A unit is saturated where its local derivative f'(z) is positive but below this fraction of
-# the activation's largest derivative (sigmoid: f'(z) < 0.0125, i.e. |z| > 4.37).
+# the activation's largest derivative (sigmoid: f'(z) < 0.0125, i.e. |z| > 4.36).
 SATURATION = 0.05
 
 
