@@ -142,14 +142,12 @@ def test_notebook_is_committed_executed_and_seeded(path):
 def test_widgets_stay_out_of_the_html_and_each_has_a_kernel_free_twin(path):
     cells = code_cells(load(path))
     widget_cells = [c for c in cells if re.search(r"\.widget\(\)", c.source)]
-    html_cells = [c for c in cells if re.search(r"\.html\(\)", c.source)]
+    html_cells = [c for c in cells
+                  if any('class="vgfig"' in o.get("data", {}).get("text/html", "")
+                         for o in c.get("outputs", []))]
     assert widget_cells, "every chapter has at least one live widget"
     assert len(html_cells) >= len(widget_cells), "each widget has a kernel-free figure"
     for cell in widget_cells:
         tags = cell.metadata.get("tags", [])
         assert "remove-cell" in tags or "remove-output" in tags, cell.source
         assert "nbval-ignore-output" in tags, cell.source
-    for cell in html_cells:
-        html_outputs = [o["data"]["text/html"] for o in cell.outputs
-                        if "text/html" in o.get("data", {})]
-        assert html_outputs and 'class="vgfig"' in html_outputs[0], cell.source

@@ -65,3 +65,10 @@ def test_training_explorers_train_once_per_state():
     assert first.y.shape == last.y.shape == (4,)
     with pytest.raises(ValueError, match="optimizer='rmsprop' is unknown"):
         explorers.training_curves(optimizer="rmsprop")
+
+
+def test_training_curves_carry_the_final_numbers_for_tables():
+    ex = explorers.training_curves("relu", 2, activations=("relu", "tanh"), depths=(2, 3),
+                                   epochs=2)
+    (line,) = ex.series(activation="relu", depth=2)
+    assert set(line.info) == {"accuracy", "loss"} and line.info["loss"] == line.y[-1]

@@ -247,9 +247,11 @@ def training_curves(
     def compute(activation: str, depth: int) -> list[Series]:
         history = _train(activation, depth, optimizer=optimizer, lr=lr, epochs=epochs,
                          width=width, seed=seed, record=False)
-        note = f"final training accuracy {history.epoch_accuracy[-1]:.0%}"
+        accuracy = float(history.epoch_accuracy[-1])
         return [Series(f"{activation}, {depth} hidden layers", np.arange(1, epochs + 1),
-                       history.epoch_loss, color=ACTIVATION_COLORS[activation], note=note)]
+                       history.epoch_loss, color=ACTIVATION_COLORS[activation],
+                       note=f"final training accuracy {accuracy:.0%}",
+                       info={"accuracy": accuracy, "loss": float(history.epoch_loss[-1])})]
 
     return Explorer(
         name=name,
@@ -287,9 +289,10 @@ def training_gradients(
                          width=width, seed=seed, record=True)
         layers = np.arange(1, len(history.layer_names) + 1)
         color = ACTIVATION_COLORS[activation]
-        note = f"final training accuracy {history.epoch_accuracy[-1]:.0%}"
+        accuracy = float(history.epoch_accuracy[-1])
+        note = f"final training accuracy {accuracy:.0%}"
         return [Series("first step", layers, history.grad_norms[0], color=color, dashed=True,
-                       note=note),
+                       note=note, info={"accuracy": accuracy}),
                 Series(f"epoch {epochs}", layers, history.grad_norms[-1], color=color)]
 
     return Explorer(

@@ -84,6 +84,7 @@ class Series:
     color: str | None = None
     dashed: bool = False
     note: str = ""
+    info: dict = field(default_factory=dict, compare=False)  # numbers for tables, not drawn
 
     def __post_init__(self) -> None:
         x = np.asarray(self.x, dtype=np.float64)
@@ -159,8 +160,8 @@ class Explorer:
         """The lines cropped to ``x <= xmax`` (no cropping without an xmax control)."""
         if xmax is None:
             return lines
-        return [Series(s.label, s.x[s.x <= xmax], s.y[s.x <= xmax], s.color, s.dashed, s.note)
-                for s in lines]
+        return [Series(s.label, s.x[s.x <= xmax], s.y[s.x <= xmax], s.color, s.dashed, s.note,
+                       s.info) for s in lines]
 
     def y_range(self, lines: list[Series]) -> tuple[float, float]:
         """The y-axis range for these (visible) lines.
