@@ -124,7 +124,9 @@ class Report:
             "saturated": "most units sit where their activation is flat; inputs are too "
                          "large for the activation (initial scale, normalisation)",
             "dead": "most units output zero for every example and pass no gradient back; "
-                    "look for a large negative bias or a too-large learning-rate step",
+                    "look for a large negative bias or a too-large learning-rate step (in a "
+                    "deep, narrow ReLU network it can also mean that the inputs have become "
+                    "nearly identical by this depth)",
         }
         parts = [f"{flag.capitalize()} in {_layer_list(layers)} of {n}: {advice[flag]}."
                  for flag, layers in by_flag.items()]

@@ -64,7 +64,7 @@ def signal_chain(factor: float = 0.9, n_layers: int = 10) -> Explorer:
 
 GRAD_NORM_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu")
 GRAD_NORM_DEPTHS = (2, 5, 10, 15, 20, 30, 40, 50)
-INIT_SCALES = (0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0)
+INIT_SCALES = (0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.41, 1.5, 2.0)  # 1.41: Xavier -> He
 NORMS = {"no normalisation": None, "BatchNorm": "batch", "LayerNorm": "layer"}
 SKIPS = {"plain": False, "residual": True}
 ALL_CONTROLS = ("activation", "depth", "init_scale", "norm", "skip")
