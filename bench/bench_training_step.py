@@ -19,13 +19,15 @@ from vglib.losses import softmax_cross_entropy
 from vglib.models import mlp
 from vglib.optim import SGD
 
-CASES = [  # (activation, width, depth, residual, norm)
-    ("sigmoid", 64, 10, False, None),
-    ("sigmoid", 64, 50, False, None),
-    ("relu", 64, 50, False, "batch"),
-    ("relu", 64, 100, True, "batch"),
+CASES = [  # (activation, width, depth, residual, norm, batch)
+    ("sigmoid", 64, 10, False, None, 256),
+    ("sigmoid", 64, 50, False, None, 256),
+    ("relu", 64, 50, False, "batch", 256),
+    ("relu", 64, 100, True, "batch", 256),
+    # chapter 7's residual networks: width 32, batch 128, depth 100 and the 1000-layer demo
+    ("relu", 32, 100, True, "batch", 128),
+    ("relu", 32, 1000, True, "batch", 128),
 ]
-BATCH = 256
 REPEATS = 30
 
 
@@ -39,10 +41,10 @@ def median_ms(step, repeats=REPEATS) -> float:
     return 1e3 * statistics.median(times)
 
 
-def vglib_step(activation, width, depth, residual, norm):
+def vglib_step(activation, width, depth, residual, norm, batch):
     rng = np.random.default_rng(0)
     model = mlp(2, width, depth, 2, activation=activation, norm=norm, residual=residual, rng=rng)
-    X, y = rng.standard_normal((BATCH, 2)), rng.integers(0, 2, BATCH)
+    X, y = rng.standard_normal((batch, 2)), rng.integers(0, 2, batch)
     opt = SGD(lr=0.01)
 
     def step():
@@ -53,7 +55,7 @@ def vglib_step(activation, width, depth, residual, norm):
     return step
 
 
-def torch_step(activation, width, depth, residual, norm):  # pragma: no cover - optional
+def torch_step(activation, width, depth, residual, norm, batch):  # pragma: no cover - optional
     import torch
 
     act = {"sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU}[activation]
@@ -75,8 +77,8 @@ def torch_step(activation, width, depth, residual, norm):  # pragma: no cover - 
     body = [Block() for _ in range(depth)] if residual else [hidden() for _ in range(depth)]
     model = torch.nn.Sequential(torch.nn.Linear(2, width), *body, torch.nn.Linear(width, 2))
     model = model.double()
-    X = torch.randn(BATCH, 2, dtype=torch.float64)
-    y = torch.randint(0, 2, (BATCH,))
+    X = torch.randn(batch, 2, dtype=torch.float64)
+    y = torch.randint(0, 2, (batch,))
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     loss_fn = torch.nn.CrossEntropyLoss()
 
@@ -93,9 +95,9 @@ def main() -> None:
     # its operations and would slow numpy down if both ran in the same stretch of time
     labels, ours = [], []
     for case in CASES:
-        labels.append("{} width {} depth {}{}{}".format(
+        labels.append("{} w{} d{}{}{} batch {}".format(
             case[0], case[1], case[2], " residual" if case[3] else "",
-            f" {case[4]}norm" if case[4] else "",
+            f" {case[4]}norm" if case[4] else "", case[5],
         ))
         ours.append(median_ms(vglib_step(*case)))
     try:
@@ -104,10 +106,10 @@ def main() -> None:
         torch.set_num_threads(2)
     except ImportError:
         torch = None
-    print(f"batch {BATCH}, float64, median of {REPEATS} steps"
+    print(f"float64, SGD, median of {REPEATS} steps"
           + ("" if torch else " (PyTorch not installed: no reference)"))
     for label, case, mine in zip(labels, CASES, ours, strict=True):
-        line = f"{label:42s} vglib {mine:7.2f} ms/step"
+        line = f"{label:44s} vglib {mine:7.2f} ms/step"
         if torch is not None:
             ref = median_ms(torch_step(*case))
             line += f"   torch {ref:7.2f} ms/step   ratio {mine / ref:4.2f}"

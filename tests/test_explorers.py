@@ -72,3 +72,26 @@ def test_training_curves_carry_the_final_numbers_for_tables():
                                    epochs=2)
     (line,) = ex.series(activation="relu", depth=2)
     assert set(line.info) == {"accuracy", "loss"} and line.info["loss"] == line.y[-1]
+
+
+def test_gradient_flow_takes_its_depth_stops_from_the_caller():
+    ex = explorers.gradient_flow("sigmoid", 100, controls=("skip", "depth"), depths=(10, 100))
+    assert ex.controls[0].values == (10, 100)  # controls come in ALL_CONTROLS order
+    (plain,) = ex.series(skip="plain", depth=100)
+    (res,) = ex.series(skip="residual", depth=100)
+    assert plain.y[0] < 1e-40 < 1e-2 < res.y[0]  # the stairs against the lift
+
+
+def test_exploding_recurrence_follows_the_spectral_radius_and_clips_by_one_factor():
+    from vglib.recurrent import gradient_through_time
+
+    ex = explorers.exploding_recurrence()
+    assert [c.name for c in ex.controls] == ["radius", "steps", "clip"]
+    unclipped, clipped = ex.series(radius=1.2, steps=50, clip=1.0)
+    direct = gradient_through_time(1.2, 50, clip=1.0, rng=np.random.default_rng(0))
+    assert np.array_equal(unclipped.y, direct.norms)
+    assert np.allclose(clipped.y / unclipped.y, clipped.y[0] / unclipped.y[0])
+    assert unclipped.y[-1] > 100 * unclipped.y[0]  # radius 1.2 explodes over 50 steps
+    (only,) = ex.series(radius=0.8, steps=25, clip="off")
+    assert only.y[-1] < 0.01
+    assert ex.html().size_bytes < 200_000

@@ -115,3 +115,69 @@ def test_optimisers_refuse_bad_arguments():
         clip_grad_norm(Quadratic(), 0)
     with pytest.raises(ValueError, match="limit must be in"):
         clip_grad_value(Quadratic(), -1)
+
+
+def _twin_models(seed=3):
+    """The same network twice: one packed into flat buffers (as mlp returns it), one not."""
+    from vglib.models import mlp
+
+    packed = mlp(3, 6, 3, 2, norm="batch", residual=True, rng=np.random.default_rng(seed))
+    plain = mlp(3, 6, 3, 2, norm="batch", residual=True, rng=np.random.default_rng(seed))
+    for _, layer, key in plain._slots():  # unpack: give every layer its own arrays again
+        layer.params[key] = layer.params[key].copy()
+        layer.grads[key] = layer.grads[key].copy()
+    assert packed.packed() is not None and plain.packed() is None
+    return packed, plain
+
+
+def _train_steps(model, opt, X, y, steps, clip=None):
+    from vglib.losses import softmax_cross_entropy
+
+    for _ in range(steps):
+        _, dlogits = softmax_cross_entropy(model.forward(X), y)
+        model.backward(dlogits)
+        if clip == "norm":
+            clip_grad_norm(model, 0.5)
+        elif clip == "value":
+            clip_grad_value(model, 0.05)
+        opt.step(model)
+
+
+@pytest.mark.parametrize(
+    "make_opt, clip",
+    [(lambda: SGD(0.1), None), (lambda: SGD(0.1, momentum=0.9), "norm"),
+     (lambda: Adam(0.01), "value")],
+)
+def test_packed_and_unpacked_networks_train_identically(make_opt, clip, rng):
+    packed, plain = _twin_models()
+    X, y = rng.standard_normal((16, 3)), rng.integers(0, 2, 16)
+    _train_steps(packed, make_opt(), X, y, 5, clip)
+    _train_steps(plain, make_opt(), X, y, 5, clip)
+    for (name, p1, g1), (_, p2, g2) in zip(packed.parameters(), plain.parameters(), strict=True):
+        assert np.allclose(p1, p2, rtol=1e-12, atol=1e-14), name
+        assert np.allclose(g1, g2, rtol=1e-12, atol=1e-14), name
+    assert global_grad_norm(packed) == pytest.approx(global_grad_norm(plain), rel=1e-12)
+
+
+def test_packed_buffers_are_views_and_are_dropped_when_an_array_is_replaced(rng):
+    packed, _ = _twin_models()
+    flat_params, flat_grads = packed.packed()
+    assert flat_params.size == sum(p.size for _, p, _ in packed.parameters())
+    first = packed.layers[0]
+    assert np.shares_memory(first.params["W"], flat_params)
+    assert np.shares_memory(first.grads["W"], flat_grads)
+    first.params["W"] = first.params["W"] * 2.0  # a chapter rescaling weights this way
+    assert packed.packed() is None  # the optimiser falls back to the per-parameter loop
+    X, y = rng.standard_normal((8, 3)), rng.integers(0, 2, 8)
+    before = first.params["W"].copy()
+    _train_steps(packed, SGD(0.1), X, y, 1)
+    assert not np.allclose(first.params["W"], before)  # the replaced array is still trained
+
+
+def test_nan_gradient_in_a_packed_network_still_names_the_parameter():
+    packed, _ = _twin_models()
+    packed.layers[1].block.layers[0].grads["b"][2] = np.inf
+    with pytest.raises(NonFiniteError, match=r"'1\.block\.0\.b'"):
+        SGD(0.1).step(packed)
+    with pytest.raises(NonFiniteError, match=r"'1\.block\.0\.b'"):
+        clip_grad_norm(packed, 1.0)

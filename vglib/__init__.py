@@ -3,6 +3,7 @@ vanishing and exploding gradients.
 
 Modules (one idea each): ``activations``, ``init``, ``layers``, ``losses``, ``optim``,
 ``data``, ``models``, ``gradcheck``, ``train``, ``chains`` (the scalar toys of chapters 1-2),
+``recurrent`` (unrolled recurrences and a simple RNN layer, chapter 8),
 ``diagnose`` (per-layer gradient statistics), ``plots``, ``interactive`` (one description of
 an interactive figure), ``explorers`` (the book's interactive figures), ``figures``
 (kernel-free HTML figures), ``widgets`` (ipywidgets, imported lazily) and ``setup``
@@ -10,7 +11,19 @@ an interactive figure), ``explorers`` (the book's interactive figures), ``figure
 (``from vglib import explorers``).
 """
 
-from . import activations, chains, data, diagnose, gradcheck, init, layers, losses, models, optim
+from . import (
+    activations,
+    chains,
+    data,
+    diagnose,
+    gradcheck,
+    init,
+    layers,
+    losses,
+    models,
+    optim,
+    recurrent,
+)
 from ._checks import NonFiniteError
 
 __version__ = "0.1.0"
@@ -27,4 +40,5 @@ __all__ = [
     "losses",
     "models",
     "optim",
+    "recurrent",
 ]

@@ -2,7 +2,7 @@
 
 Each returns ``(X, y)``: ``X`` float64 of shape ``(n, 2)`` with coordinates of order 1, ``y``
 int64 class labels of shape ``(n,)``. Rows come shuffled; classes are as balanced as ``n``
-allows.
+allows. ``sequence_sign`` is the exception: sequences for the recurrent networks of chapter 8.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _checks
 
-__all__ = ["checkerboard", "circles", "moons", "spirals"]
+__all__ = ["checkerboard", "circles", "moons", "sequence_sign", "spirals"]
 
 
 def _class_sizes(n: int, classes: int) -> np.ndarray:
@@ -88,3 +88,18 @@ def checkerboard(n: int, rng: np.random.Generator, *, tiles: int = 4, noise: flo
     cell = np.minimum(np.floor((X + 1.0) / 2.0 * tiles), tiles - 1).astype(np.int64)
     y = (cell[:, 0] + cell[:, 1]) % 2
     return _shuffled(X + noise * rng.standard_normal((n, 2)), y, rng)
+
+
+def sequence_sign(n: int, steps: int, rng: np.random.Generator, *, first: int = 5):
+    """Sequences of ``steps`` standard-normal numbers, ``X`` of shape ``(n, steps)``; the label
+    is 1 when the sum of the *first* ``first`` numbers is positive. A recurrent network reads
+    the whole sequence and answers at the end, so the gradient that teaches it must travel
+    back through ``steps - first`` or more steps.
+    """
+    n = _checks.positive_int(n, "n", minimum=2)
+    steps = _checks.positive_int(steps, "steps")
+    first = _checks.positive_int(first, "first")
+    if first > steps:
+        raise ValueError(f"first must be at most steps ({steps}); got {first}")
+    X = _checks.generator(rng).standard_normal((n, steps))
+    return X, (X[:, :first].sum(axis=1) > 0).astype(np.int64)

@@ -19,10 +19,12 @@ from .interactive import Control, Explorer, Series
 from .models import mlp
 from .optim import SGD, Adam
 from .plots import ACTIVATION_COLORS
+from .recurrent import gradient_through_time
 from .signals import compute_grad_norms_at_init, compute_signal_std
 from .train import History, fit
 
 __all__ = [
+    "exploding_recurrence",
     "grad_norms_at_init",
     "gradient_flow",
     "signal_chain",
@@ -78,6 +80,7 @@ def gradient_flow(
     skip: str = "plain",
     *,
     controls: tuple[str, ...] = ALL_CONTROLS,
+    depths: tuple[int, ...] = GRAD_NORM_DEPTHS,
     seed: int = 0,
     name: str = "gradient-flow",
 ) -> Explorer:
@@ -95,7 +98,7 @@ def gradient_flow(
     specs = {
         "activation": Control("activation", "activation", GRAD_NORM_ACTIVATIONS, activation,
                               kind="dropdown"),
-        "depth": Control("depth", "hidden layers", GRAD_NORM_DEPTHS, depth),
+        "depth": Control("depth", "hidden layers", tuple(depths), depth),
         "init_scale": Control("init_scale", "init scale", INIT_SCALES, init_scale),
         "norm": Control("norm", "normalisation", tuple(NORMS), norm, kind="dropdown"),
         "skip": Control("skip", "skip connections", tuple(SKIPS), skip, kind="dropdown"),
@@ -306,4 +309,47 @@ def training_gradients(
                 + ": layer 1 gets a gradient of {start[1]}, the output layer {end[1]}; {note}.",
         alt="Gradient norm of every layer on a logarithmic axis, at the start and at the end "
             "of training, for the chosen activation and depth.",
+    )
+
+
+# -- exploding gradients through a recurrence (chapter 8) -------------------------------------
+
+RADII = (0.5, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.5)
+RECURRENCE_STEPS = (10, 25, 50, 100)
+CLIP_LIMITS = ("off", 10.0, 1.0, 0.1)
+
+
+def exploding_recurrence(
+    radius: float = 1.1, steps: int = 50, clip: str | float = 1.0, *,
+    activation: str = "identity", seed: int = 0, name: str = "exploding-recurrence",
+) -> Explorer:
+    """Chapter 8: the gradient sent back through ``steps`` steps of ``h <- f(h W^T)`` with a
+    32 x 32 matrix of spectral radius ``radius`` (``recurrent.gradient_through_time``), and the
+    same gradient clipped by norm to ``clip`` (``"off"``: not clipped)."""
+
+    def compute(radius: float, steps: int, clip: str | float) -> list[Series]:
+        limit = None if clip == "off" else clip
+        tt = gradient_through_time(radius, steps, activation=activation, clip=limit,
+                                   rng=np.random.default_rng(seed))
+        lines = [Series("not clipped", tt.steps_back, tt.norms, color=ACTIVATION_COLORS["relu"])]
+        if tt.clipped_norms is not None:
+            lines.append(Series(f"clipped by norm to {clip:g}", tt.steps_back, tt.clipped_norms,
+                                color=ACTIVATION_COLORS["relu"], dashed=True))
+        return lines
+
+    return Explorer(
+        name=name,
+        title="A gradient travelling back through a recurrence",
+        xlabel="steps back from the loss",
+        ylabel="||dL/dh|| (log scale)",
+        controls=[
+            Control("radius", "spectral radius", RADII, radius),
+            Control("steps", "steps unrolled", RECURRENCE_STEPS, steps),
+            Control("clip", "clip norm at", CLIP_LIMITS, clip, kind="dropdown"),
+        ],
+        compute=compute,
+        caption="Spectral radius {radius}, {steps} steps: a unit gradient at the loss has norm "
+                "{end[0]} when it reaches the first step (clipping: {clip}).",
+        alt="Gradient norm at every step back through an unrolled recurrence on a logarithmic "
+            "axis, with and without clipping by norm.",
     )

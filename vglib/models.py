@@ -45,7 +45,8 @@ def mlp(
 
     ``activation`` is a name of ``vglib.activations`` or ``"prelu"`` (a learned ``PReLU`` layer).
     ``norm`` is ``None``, ``"batch"`` (BatchNorm) or ``"layer"`` (LayerNorm). Every Dense layer
-    is drawn with ``init``; biases start at zero.
+    is drawn with ``init``; biases start at zero. The network comes packed (``Sequential.pack``):
+    its parameters live in one buffer, so optimiser steps are whole-array operations.
     """
     in_dim = _checks.positive_int(in_dim, "in_dim")
     width = _checks.positive_int(width, "width")
@@ -73,4 +74,4 @@ def mlp(
         for _ in range(depth - 1):
             layers += hidden(width)
     layers.append(Dense(width, out_dim, init=init, rng=rng))
-    return Sequential(layers)
+    return Sequential(layers).pack()

@@ -16,12 +16,27 @@ from . import _checks
 __all__ = ["SGD", "Adam", "clip_grad_norm", "clip_grad_value", "global_grad_norm"]
 
 
-def _parameters(model: object) -> list[tuple[str, np.ndarray, np.ndarray]]:
+def _check_model(model: object) -> None:
     if not callable(getattr(model, "parameters", None)):
         raise TypeError(
             f"model must have a parameters() method (a vglib layer or Sequential); "
             f"got {type(model).__name__}"
         )
+
+
+def _flat(model: object) -> tuple[np.ndarray, np.ndarray] | None:
+    """The packed ``(params, grads)`` buffers of ``model`` if it has intact ones and every
+    gradient is finite; ``None`` means: take the per-parameter path."""
+    _check_model(model)
+    packed = getattr(model, "packed", None)
+    buffers = packed() if callable(packed) else None
+    if buffers is None or not np.isfinite(buffers[1]).all():
+        return None  # the per-parameter path names the parameter that is not finite
+    return buffers
+
+
+def _parameters(model: object) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    _check_model(model)
     params = list(model.parameters())
     for name, param, grad in params:
         if not np.isfinite(grad).all():
@@ -52,14 +67,21 @@ class SGD:
 
     def step(self, model: object) -> None:
         """Update every parameter of ``model`` in place from its current gradient."""
+        flat = _flat(model)
+        if flat is not None:
+            self._update("<packed>", *flat)
+            return
         for name, param, grad in _parameters(model):
-            if self.momentum:
-                v = self.velocity.get(name)
-                v = grad.copy() if v is None else self.momentum * v + grad
-                self.velocity[name] = v
-                param -= self.lr * v
-            else:
-                param -= self.lr * grad
+            self._update(name, param, grad)
+
+    def _update(self, name: str, param: np.ndarray, grad: np.ndarray) -> None:
+        if not self.momentum:
+            param -= self.lr * grad
+            return
+        v = self.velocity.get(name)
+        v = grad.copy() if v is None else self.momentum * v + grad
+        self.velocity[name] = v
+        param -= self.lr * v
 
     def __repr__(self) -> str:
         return f"SGD(lr={self.lr:g}, momentum={self.momentum:g})"
@@ -89,17 +111,21 @@ class Adam:
 
     def step(self, model: object) -> None:
         """Update every parameter of ``model`` in place from its current gradient."""
-        params = _parameters(model)
+        flat = _flat(model)
+        params = [("<packed>", *flat)] if flat is not None else _parameters(model)
         self.t += 1
         b1, b2 = self.betas
         correction1 = 1.0 - b1**self.t
         correction2 = 1.0 - b2**self.t
         for name, param, grad in params:
-            m = self.m.get(name)
-            v = self.v.get(name)
-            m = (1 - b1) * grad if m is None else b1 * m + (1 - b1) * grad
-            v = (1 - b2) * grad * grad if v is None else b2 * v + (1 - b2) * grad * grad
-            self.m[name], self.v[name] = m, v
+            m, v = self.m.get(name), self.v.get(name)
+            if m is None or m.shape != grad.shape:
+                m, v = np.zeros_like(grad), np.zeros_like(grad)
+                self.m[name], self.v[name] = m, v
+            m *= b1  # m = b1 m + (1 - b1) g, in place
+            m += (1 - b1) * grad
+            v *= b2  # v = b2 v + (1 - b2) g^2
+            v += (1 - b2) * grad * grad
             param -= self.lr * (m / correction1) / (np.sqrt(v / correction2) + self.eps)
 
     def __repr__(self) -> str:
@@ -108,6 +134,9 @@ class Adam:
 
 def global_grad_norm(model: object) -> float:
     """The L2 norm of all gradients of ``model`` taken together as one vector."""
+    flat = _flat(model)
+    if flat is not None:
+        return math.sqrt(float(flat[1] @ flat[1]))
     return math.sqrt(sum(float(np.sum(g * g)) for _, _, g in _parameters(model)))
 
 
@@ -121,7 +150,9 @@ def clip_grad_norm(model: object, max_norm: float) -> float:
     total = global_grad_norm(model)
     if total > max_norm:
         scale = max_norm / total
-        for _, _, grad in model.parameters():
+        flat = _flat(model)
+        grads = [flat[1]] if flat is not None else [g for _, _, g in model.parameters()]
+        for grad in grads:
             grad *= scale
     return total
 
@@ -133,7 +164,9 @@ def clip_grad_value(model: object, limit: float) -> int:
     """
     limit = _checks.real_number(limit, "limit", low=0.0, low_open=True)
     clipped = 0
-    for _, _, grad in _parameters(model):
+    flat = _flat(model)
+    grads = [flat[1]] if flat is not None else [g for _, _, g in _parameters(model)]
+    for grad in grads:
         clipped += int(np.count_nonzero(np.abs(grad) > limit))
         np.clip(grad, -limit, limit, out=grad)
     return clipped
