@@ -181,3 +181,12 @@ def test_nan_gradient_in_a_packed_network_still_names_the_parameter():
         SGD(0.1).step(packed)
     with pytest.raises(NonFiniteError, match=r"'1\.block\.0\.b'"):
         clip_grad_norm(packed, 1.0)
+
+
+def test_global_grad_norm_does_not_overflow_for_huge_gradients():
+    model = Quadratic()
+    model.g[:] = 1e200
+    assert global_grad_norm(model) == pytest.approx(1e200)
+    packed, _ = _twin_models()
+    packed.flat_grads[:] = 1e300
+    assert global_grad_norm(packed) == pytest.approx(1e300 * np.sqrt(packed.flat_grads.size))

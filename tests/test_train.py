@@ -134,3 +134,20 @@ def test_bad_input_is_refused(moons, rng):
         fit(model, X, y, **kwargs, loss="mse")
     with pytest.raises(ValueError, match=r"y must have shape \(256,\)"):
         accuracy(model, X, y[:3])
+
+
+def test_step_grad_norm_is_the_global_norm_before_clipping(moons, rng):
+    X, y = moons
+    model = mlp(2, 8, 2, 2, rng=rng)
+    seen = []
+
+    class Recording(SGD):
+        def step(self, model):  # runs after clipping: the norm here is at most the limit
+            seen.append(global_grad_norm(model))
+            super().step(model)
+
+    h = fit(model, X, y, optimizer=Recording(lr=0.1), epochs=2, batch_size=64, rng=rng,
+            clip=1e-3, record_every=None)
+    assert h.step_grad_norm.shape == h.step_loss.shape == (8,)
+    assert np.all(h.step_grad_norm > 1e-3)  # unclipped norms, all above the limit here
+    assert np.allclose(seen, 1e-3)

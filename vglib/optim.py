@@ -132,12 +132,23 @@ class Adam:
         return f"Adam(lr={self.lr:g}, betas={self.betas}, eps={self.eps:g})"
 
 
+def _norm(grads: list[np.ndarray]) -> float:
+    with np.errstate(over="ignore"):
+        total = math.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g in grads))
+    if math.isfinite(total):
+        return total
+    # the squares overflowed (a diverging run): scale by the largest element first
+    scale = max(float(np.max(np.abs(g))) for g in grads)
+    return scale * math.sqrt(sum(float(np.sum((g / scale) ** 2)) for g in grads))
+
+
 def global_grad_norm(model: object) -> float:
-    """The L2 norm of all gradients of ``model`` taken together as one vector."""
+    """The L2 norm of all gradients of ``model`` taken together as one vector (computed without
+    overflow even when single gradients are near the float64 limit)."""
     flat = _flat(model)
     if flat is not None:
-        return math.sqrt(float(flat[1] @ flat[1]))
-    return math.sqrt(sum(float(np.sum(g * g)) for _, _, g in _parameters(model)))
+        return _norm([flat[1]])
+    return _norm([g for _, _, g in _parameters(model)])
 
 
 def clip_grad_norm(model: object, max_norm: float) -> float:

@@ -176,11 +176,13 @@ class RNN(Layer):
         U, W, b = self.params["U"], self.params["W"], self.params["b"]
         h = np.zeros((len(x), self.hidden))
         zs, hs = [], [h]
-        for t in range(self.steps):
-            z = xs[:, t] @ U + h @ W + b
-            h = self.fn.forward(z)
-            zs.append(z)
-            hs.append(h)
+        # a diverging run overflows here; the next layer's input check reports it by name
+        with np.errstate(over="ignore", invalid="ignore"):
+            for t in range(self.steps):
+                z = xs[:, t] @ U + h @ W + b
+                h = self.fn.forward(z)
+                zs.append(z)
+                hs.append(h)
         self._cache = (xs, zs, hs)
         return h
 

@@ -18,7 +18,7 @@ import numpy as np
 from . import _checks
 from .layers import Layer
 from .losses import softmax_cross_entropy
-from .optim import clip_grad_norm, clip_grad_value
+from .optim import clip_grad_norm, clip_grad_value, global_grad_norm
 from .probe import activation_stats, dense_layers, is_activation, leaves
 
 __all__ = ["History", "accuracy", "fit"]
@@ -35,6 +35,7 @@ class History:
     epoch_loss: np.ndarray  # mean minibatch loss of each epoch
     epoch_accuracy: np.ndarray  # accuracy on (X, y) after each epoch (NaN unless classifying)
     step_loss: np.ndarray  # the loss of every step
+    step_grad_norm: np.ndarray  # global gradient norm of every step, before any clipping
     steps: np.ndarray  # the steps recorded (1 = the first step)
     layer_names: list[str]
     grad_norms: np.ndarray  # ||dL/dW|| at each recorded step
@@ -145,7 +146,7 @@ def fit(
     per_epoch = n // batch_size
     records: dict[str, list] = {key: [] for key in
                                 ("steps", "grad", "ratio", "traces", "mean", "std", "sat", "dead")}
-    step_losses, epoch_loss, epoch_acc = [], [], []
+    step_losses, step_norms, epoch_loss, epoch_acc = [], [], [], []
     step = 0
     # numpy's own overflow warnings are silenced: the finite checks below say where it happened
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -158,6 +159,7 @@ def fit(
                 try:
                     value, dout = loss(model.forward(X[rows], train=True), y[rows])
                     model.backward(dout)
+                    step_norms.append(global_grad_norm(model))
                     if clipper is not None:
                         clipper(model)
                     before = [lay.params["W"].copy() for _, lay in dense] if record else None
@@ -187,6 +189,7 @@ def fit(
         epoch_loss=np.array(epoch_loss),
         epoch_accuracy=np.array(epoch_acc),
         step_loss=np.array(step_losses),
+        step_grad_norm=np.array(step_norms[: len(step_losses)]),
         steps=np.array(records["steps"], dtype=np.int64),
         layer_names=[name for name, _ in dense],
         grad_norms=table("grad", len(dense)),
