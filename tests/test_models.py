@@ -4,7 +4,7 @@ import pytest
 from vglib.gradcheck import gradcheck
 from vglib.layers import Activation, BatchNorm, Dense, LayerNorm, PReLU, Residual
 from vglib.losses import softmax_cross_entropy
-from vglib.models import mlp
+from vglib.models import mlp, residual_stack
 
 
 def test_plain_mlp_structure(rng):
@@ -70,3 +70,24 @@ def test_prelu_networks_learn_their_slopes(rng):
     x, labels = rng.standard_normal((6, 2)), np.array([0, 1, 2, 0, 1, 2])
     assert gradcheck(model, x, labels, loss=softmax_cross_entropy, rng=rng) < 1e-6
     assert "1.alpha" in model.params
+
+
+@pytest.mark.parametrize("placement", ["pre", "post"])
+def test_residual_stack_places_the_norm_before_the_branch_or_after_the_sum(placement, rng):
+    net = residual_stack(2, 6, 3, 2, placement=placement, rng=rng)
+    kinds = [type(layer).__name__ for layer in net.layers]
+    if placement == "pre":  # stem, 3 x Residual(LN -> branch), final LN, head
+        assert kinds == ["Dense", "Residual", "Residual", "Residual", "LayerNorm", "Dense"]
+        assert isinstance(net[1].block[0], LayerNorm)
+    else:  # stem, 3 x (Residual(branch), LN), head
+        assert kinds == ["Dense"] + ["Residual", "LayerNorm"] * 3 + ["Dense"]
+    assert net.packed() is not None
+    x = rng.standard_normal((5, 2))
+    assert gradcheck(net, x, rng.integers(0, 2, 5), loss=softmax_cross_entropy, rng=rng) < 1e-6
+
+
+def test_residual_stack_refuses_bad_input(rng):
+    with pytest.raises(ValueError, match="placement"):
+        residual_stack(2, 4, 2, 2, placement="middle", rng=rng)
+    with pytest.raises(ValueError, match="norm"):
+        residual_stack(2, 4, 2, 2, norm=None, rng=rng)

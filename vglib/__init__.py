@@ -3,7 +3,8 @@ vanishing and exploding gradients.
 
 Modules (one idea each): ``activations``, ``init``, ``layers``, ``losses``, ``optim``,
 ``data``, ``models``, ``gradcheck``, ``train``, ``chains`` (the scalar toys of chapters 1-2),
-``recurrent`` (unrolled recurrences and a simple RNN layer, chapter 8),
+``recurrent`` (unrolled recurrences and a simple RNN layer, chapter 8), ``race`` (the depth race
+of chapter 9; import it explicitly),
 ``diagnose`` (per-layer gradient statistics), ``plots``, ``interactive`` (one description of
 an interactive figure), ``explorers`` (the book's interactive figures), ``figures``
 (kernel-free HTML figures), ``widgets`` (ipywidgets, imported lazily) and ``setup``

@@ -9,7 +9,9 @@ from . import activations as _activations
 from . import init as _init
 from .layers import Activation, BatchNorm, Dense, Layer, LayerNorm, PReLU, Residual, Sequential
 
-__all__ = ["NORMS", "mlp"]
+__all__ = ["NORMS", "PLACEMENTS", "mlp", "residual_stack"]
+
+PLACEMENTS = ("pre", "post")
 
 NORMS = (None, "batch", "layer")
 
@@ -74,4 +76,50 @@ def mlp(
         for _ in range(depth - 1):
             layers += hidden(width)
     layers.append(Dense(width, out_dim, init=init, rng=rng))
+    return Sequential(layers).pack()
+
+
+def residual_stack(
+    in_dim: int,
+    width: int,
+    depth: int,
+    out_dim: int,
+    *,
+    activation: str = "gelu",
+    norm: str = "layer",
+    placement: str = "pre",
+    rng: np.random.Generator,
+) -> Sequential:
+    """The block structure of a Transformer's MLP sub-layers, in an MLP: ``depth`` residual
+    blocks whose branch is ``Dense -> activation -> Dense`` (He initialisation), with the
+    normalisation placed as in Xiong et al. (2020)::
+
+        pre-norm:  x <- x + F(norm(x))        (final norm before the output layer)
+        post-norm: x <- norm(x + F(x))
+
+    A linear stem maps ``in_dim`` to ``width``; a Dense layer maps ``width`` to ``out_dim``.
+    """
+    in_dim = _checks.positive_int(in_dim, "in_dim")
+    width = _checks.positive_int(width, "width")
+    depth = _checks.positive_int(depth, "depth")
+    out_dim = _checks.positive_int(out_dim, "out_dim")
+    _activations.get(activation)
+    if norm not in ("batch", "layer"):
+        raise ValueError(f"norm={norm!r} is unknown; choose 'batch' or 'layer'")
+    placement = _checks.choice(placement, PLACEMENTS, "placement")
+    rng = _checks.generator(rng)
+
+    def branch() -> Sequential:
+        return Sequential([Dense(width, width, rng=rng), Activation(activation),
+                           Dense(width, width, rng=rng)])
+
+    layers: list[Layer] = [Dense(in_dim, width, rng=rng)]
+    for _ in range(depth):
+        if placement == "pre":
+            layers.append(Residual(Sequential([*_norm_layer(norm, width), branch()])))
+        else:
+            layers += [Residual(branch()), *_norm_layer(norm, width)]
+    if placement == "pre":
+        layers += _norm_layer(norm, width)
+    layers.append(Dense(width, out_dim, rng=rng))
     return Sequential(layers).pack()
