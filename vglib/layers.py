@@ -47,8 +47,8 @@ class Layer:
 
     def parameters(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
         """Yield ``(name, param, grad)`` for every parameter, names prefixed by ``prefix``."""
-        for key, param in self.params.items():
-            yield prefix + key, param, self.grads[key]
+        for name, layer, key in self._slots(prefix):
+            yield name, layer.params[key], layer.grads[key]
 
     def _slots(self, prefix: str = "") -> Iterator[tuple[str, Layer, str]]:
         """Yield ``(name, owning layer, key)`` for every parameter (used by ``pack``)."""
@@ -312,10 +312,6 @@ class _Container(Layer):
 
     def children(self) -> Iterator[tuple[str, Layer]]:
         raise NotImplementedError
-
-    def parameters(self, prefix=""):
-        for name, child in self.children():
-            yield from child.parameters(f"{prefix}{name}.")
 
     def _slots(self, prefix=""):
         for name, child in self.children():

@@ -142,13 +142,17 @@ def _norm(grads: list[np.ndarray]) -> float:
     return scale * math.sqrt(sum(float(np.sum((g / scale) ** 2)) for g in grads))
 
 
+def _grads(model: object) -> list[np.ndarray]:
+    """The gradient arrays of ``model``: its packed buffer if intact, else one per parameter
+    (checked, so a NaN or inf names its parameter)."""
+    flat = _flat(model)
+    return [flat[1]] if flat is not None else [g for _, _, g in _parameters(model)]
+
+
 def global_grad_norm(model: object) -> float:
     """The L2 norm of all gradients of ``model`` taken together as one vector (computed without
     overflow even when single gradients are near the float64 limit)."""
-    flat = _flat(model)
-    if flat is not None:
-        return _norm([flat[1]])
-    return _norm([g for _, _, g in _parameters(model)])
+    return _norm(_grads(model))
 
 
 def clip_grad_norm(model: object, max_norm: float) -> float:
@@ -158,11 +162,10 @@ def clip_grad_norm(model: object, max_norm: float) -> float:
     ``g <- (max_norm / ||g||) g``. The direction is kept. Returns the norm *before* clipping.
     """
     max_norm = _checks.real_number(max_norm, "max_norm", low=0.0, low_open=True)
-    total = global_grad_norm(model)
+    grads = _grads(model)
+    total = _norm(grads)
     if total > max_norm:
         scale = max_norm / total
-        flat = _flat(model)
-        grads = [flat[1]] if flat is not None else [g for _, _, g in model.parameters()]
         for grad in grads:
             grad *= scale
     return total
@@ -175,9 +178,7 @@ def clip_grad_value(model: object, limit: float) -> int:
     """
     limit = _checks.real_number(limit, "limit", low=0.0, low_open=True)
     clipped = 0
-    flat = _flat(model)
-    grads = [flat[1]] if flat is not None else [g for _, _, g in _parameters(model)]
-    for grad in grads:
+    for grad in _grads(model):
         clipped += int(np.count_nonzero(np.abs(grad) > limit))
         np.clip(grad, -limit, limit, out=grad)
     return clipped

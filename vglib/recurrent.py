@@ -191,7 +191,10 @@ class RNN(Layer):
         xs, zs, hs = self._cache
         dh = self._check_dy(dy, hs[-1].shape)
         U, W = self.params["U"], self.params["W"]
-        dU, dW, db = (np.zeros_like(self.params[k]) for k in ("U", "W", "b"))
+        # accumulated in place: the arrays may be views of a packed buffer
+        dU, dW, db = self.grads["U"], self.grads["W"], self.grads["b"]
+        for grad in (dU, dW, db):
+            grad[...] = 0.0
         dxs = np.empty_like(xs)
         for t in range(self.steps - 1, -1, -1):
             dz = dh * self.fn.derivative_from_output(zs[t], hs[t + 1])
@@ -200,9 +203,6 @@ class RNN(Layer):
             db += dz.sum(axis=0)
             dxs[:, t] = dz @ U.T
             dh = dz @ W.T
-        self.grads["U"][...] = dU  # written in place: the arrays may be views of a packed buffer
-        self.grads["W"][...] = dW
-        self.grads["b"][...] = db
         return dxs.reshape(len(xs), -1)
 
     def __repr__(self) -> str:
