@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from vglib import explorers
+from vglib import explorers, signals
 from vglib.chains import signal_after_layers
 from vglib.diagnose import compute_grad_norms_at_init
 
@@ -95,3 +95,13 @@ def test_exploding_recurrence_follows_the_spectral_radius_and_clips_by_one_facto
     (only,) = ex.series(radius=0.8, steps=25, clip="off")
     assert only.y[-1] < 0.01
     assert ex.html().size_bytes < 200_000
+
+
+def test_norm_placement_shows_pre_and_post_norm_for_each_depth():
+    ex = explorers.norm_placement(depths=(4, 8), depth=8, seeds=2)
+    assert [c.name for c in ex.controls] == ["depth"]
+    pre, post = ex.series(depth=4)
+    assert (pre.label, post.label) == ("pre-norm", "post-norm")
+    assert pre.x.tolist() == [1, 2, 3, 4] and post.y.shape == (4,)
+    runs = [signals.block_grad_norms(4, "post", rng=np.random.default_rng(s)) for s in (0, 1)]
+    assert np.allclose(post.y, np.sqrt(runs[0] * runs[1]))

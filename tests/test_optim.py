@@ -3,7 +3,7 @@ import pytest
 
 from vglib import NonFiniteError
 from vglib.layers import Dense, Sequential
-from vglib.optim import SGD, Adam, clip_grad_norm, clip_grad_value, global_grad_norm
+from vglib.optim import SGD, Adam, WarmUp, clip_grad_norm, clip_grad_value, global_grad_norm
 
 
 class Quadratic:
@@ -190,3 +190,39 @@ def test_global_grad_norm_does_not_overflow_for_huge_gradients():
     packed, _ = _twin_models()
     packed.flat_grads[:] = 1e300
     assert global_grad_norm(packed) == pytest.approx(1e300 * np.sqrt(packed.flat_grads.size))
+
+
+def test_warm_up_climbs_linearly_to_the_wrapped_learning_rate_and_stays():
+    sgd = SGD(0.4)
+    warm = WarmUp(sgd, steps=4)
+    layer = Dense(1, 1, rng=np.random.default_rng(0))
+    used = []
+    for _ in range(6):
+        layer.grads["W"][...] = 1.0
+        layer.grads["b"][...] = 0.0
+        before = layer.params["W"].copy()
+        warm.step(layer)
+        used.append(float((before - layer.params["W"])[0, 0]))
+    np.testing.assert_allclose(used, [0.1, 0.2, 0.3, 0.4, 0.4, 0.4])
+    assert warm.lr == pytest.approx(0.4)
+
+
+def test_adam_is_blind_to_a_constant_gradient_scale():
+    # why clipping by norm matters less with Adam than with SGD (chapter 10)
+    rng = np.random.default_rng(1)
+    layers = [Dense(3, 2, rng=np.random.default_rng(2)) for _ in range(2)]
+    opts = [Adam(0.01), Adam(0.01)]
+    for _ in range(5):
+        g = rng.normal(size=(3, 2))
+        for layer, opt, scale in zip(layers, opts, (1.0, 1e-3), strict=True):
+            layer.grads["W"][...] = scale * g
+            layer.grads["b"][...] = 0.0
+            opt.step(layer)
+    np.testing.assert_allclose(layers[0].params["W"], layers[1].params["W"], rtol=1e-5)
+
+
+def test_warm_up_refuses_what_is_not_an_optimiser_or_a_step_count():
+    with pytest.raises(TypeError, match="optimizer"):
+        WarmUp(object(), 10)
+    with pytest.raises(ValueError, match="steps"):
+        WarmUp(SGD(0.1), 0)

@@ -1,6 +1,6 @@
 """Execute chapter notebooks in place, so the outputs committed with them are current.
 
-    python tools/run_notebooks.py                 # every notebook in chapters/
+    python tools/run_notebooks.py                 # every notebook in chapters/ and appendices/
     python tools/run_notebooks.py chapters/02_chain_rule.ipynb
 
 Run it after editing a chapter (or vglib code a chapter uses), then commit the notebook:
@@ -17,6 +17,8 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+from vglib.setup import pin_math_kernels
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,10 +43,13 @@ def execute(path: Path, timeout: int) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="default: chapters/*.ipynb")
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="default: chapters/*.ipynb and appendices/*.ipynb")
     parser.add_argument("--timeout", type=int, default=300, help="per cell, in seconds")
     args = parser.parse_args()
-    paths = args.notebooks or sorted((ROOT / "chapters").glob("*.ipynb"))
+    pin_math_kernels()  # the kernels inherit it: outputs that every x86-64 machine reproduces
+    paths = args.notebooks or [*sorted((ROOT / "chapters").glob("*.ipynb")),
+                               *sorted((ROOT / "appendices").glob("*.ipynb"))]
     for path in paths:
         print(f"{path.name}: {execute(path.resolve(), args.timeout):.1f} s", flush=True)
     return 0

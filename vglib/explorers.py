@@ -20,13 +20,14 @@ from .models import mlp
 from .optim import SGD, Adam
 from .plots import ACTIVATION_COLORS
 from .recurrent import gradient_through_time
-from .signals import compute_grad_norms_at_init, compute_signal_std
+from .signals import block_grad_norms, compute_grad_norms_at_init, compute_signal_std
 from .train import History, fit
 
 __all__ = [
     "exploding_recurrence",
     "grad_norms_at_init",
     "gradient_flow",
+    "norm_placement",
     "signal_chain",
     "signal_propagation",
     "training_curves",
@@ -352,4 +353,41 @@ def exploding_recurrence(
                 "{end[0]} when it reaches the first step (clipping: {clip}).",
         alt="Gradient norm at every step back through an unrolled recurrence on a logarithmic "
             "axis, with and without clipping by norm.",
+    )
+
+
+PLACEMENT_DEPTHS = (25, 50, 100, 200)
+
+
+def norm_placement(
+    depth: int = 100, *, depths: tuple[int, ...] = PLACEMENT_DEPTHS, seeds: int = 3,
+    name: str = "norm-placement",
+) -> Explorer:
+    """Chapter 10: ``||dL/dW||`` of every block of a fresh pre-norm and a fresh post-norm
+    residual stack (width 32, LayerNorm, GELU; ``signals.block_grad_norms``), the geometric mean
+    over ``seeds`` initialisations, with the depth as the control."""
+    seeds = _checks.positive_int(seeds, "seeds")
+
+    def compute(depth: int) -> list[Series]:
+        lines = []
+        for placement, color in (("pre", ACTIVATION_COLORS["gelu"]),
+                                 ("post", ACTIVATION_COLORS["sigmoid"])):
+            norms = np.array([block_grad_norms(depth, placement, rng=np.random.default_rng(s))
+                              for s in range(seeds)])
+            lines.append(Series(f"{placement}-norm", np.arange(1, depth + 1),
+                                np.exp(np.log(norms).mean(axis=0)), color=color,
+                                dashed=placement == "post"))
+        return lines
+
+    return Explorer(
+        name=name,
+        title="Gradient norm per residual block at initialisation: pre-norm vs post-norm",
+        xlabel="residual block (1 = next to the input)",
+        ylabel="||dL/dW|| of the block (log scale)",
+        controls=[Control("depth", "residual blocks", tuple(depths), depth)],
+        compute=compute,
+        caption="{depth} blocks: the block next to the output gets {end[0]} with pre-norm and "
+                "{end[1]} with post-norm; the block next to the input {start[0]} and {start[1]}.",
+        alt="Gradient norm of every residual block of a fresh pre-norm and a fresh post-norm "
+            "stack on a logarithmic axis, for the chosen depth.",
     )

@@ -9,6 +9,7 @@ them against central finite differences in float64.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -460,5 +461,5 @@ class Sequential(_Container):
         return self.layers[index]
 
     def __repr__(self) -> str:
-        inner = ",\n".join(f"  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
-        return f"Sequential(\n{inner}\n)"
+        inner = ",\n".join(f"({i}) {layer!r}" for i, layer in enumerate(self.layers))
+        return "Sequential(\n" + textwrap.indent(inner, "  ") + "\n)"

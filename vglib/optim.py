@@ -13,7 +13,7 @@ import numpy as np
 
 from . import _checks
 
-__all__ = ["SGD", "Adam", "clip_grad_norm", "clip_grad_value", "global_grad_norm"]
+__all__ = ["SGD", "Adam", "WarmUp", "clip_grad_norm", "clip_grad_value", "global_grad_norm"]
 
 
 def _check_model(model: object) -> None:
@@ -130,6 +130,35 @@ class Adam:
 
     def __repr__(self) -> str:
         return f"Adam(lr={self.lr:g}, betas={self.betas}, eps={self.eps:g})"
+
+
+class WarmUp:
+    """Linear learning-rate warm-up around another optimiser: step ``t`` (from 1) uses
+    ``lr * min(1, t / steps)``, where ``lr`` is the wrapped optimiser's learning rate, so the
+    rate climbs from ``lr / steps`` to ``lr`` over the first ``steps`` steps and then stays."""
+
+    def __init__(self, optimizer: object, steps: int) -> None:
+        base = getattr(optimizer, "lr", None)
+        if not callable(getattr(optimizer, "step", None)) or base is None:
+            raise TypeError(f"optimizer must be a vglib optimiser (SGD or Adam); got {optimizer!r}")
+        self.optimizer = optimizer
+        self.steps = _checks.positive_int(steps, "steps")
+        self.base_lr = base
+        self.t = 0
+
+    @property
+    def lr(self) -> float:
+        """The learning rate the next step will use."""
+        return self.base_lr * min(1.0, (self.t + 1) / self.steps)
+
+    def step(self, model: object) -> None:
+        """One step of the wrapped optimiser at the warmed-up learning rate."""
+        self.optimizer.lr = self.lr
+        self.t += 1
+        self.optimizer.step(model)
+
+    def __repr__(self) -> str:
+        return f"WarmUp({self.optimizer!r}, steps={self.steps})"
 
 
 def _norm(grads: list[np.ndarray]) -> float:

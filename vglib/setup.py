@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
+import platform
 import re
 import sys
 from dataclasses import dataclass, field
 
-__all__ = ["SUPPORTED", "Report", "doctor", "glue", "in_colab", "satisfies", "versions"]
+__all__ = [
+    "PINNED_KERNELS",
+    "SUPPORTED",
+    "Report",
+    "doctor",
+    "glue",
+    "in_colab",
+    "pin_math_kernels",
+    "satisfies",
+    "versions",
+]
 
 # The ranges of pyproject.toml (tests/test_setup.py checks that the two agree). Google Colab's
 # numpy 2.0, matplotlib 3.10 and ipywidgets 7.7.1 are inside them.
@@ -18,6 +30,27 @@ SUPPORTED = {
     "matplotlib": ">=3.7",
     "ipywidgets": ">=7.7,<9",
 }
+
+
+# numpy and its OpenBLAS pick their fastest code for the processor at run time (AVX2, AVX-512,
+# ...), and the different code paths round differently in the last bit. Training amplifies such
+# differences, so a notebook executed on one x86-64 machine would not reproduce its stored outputs
+# on another. With these settings every x86-64 machine with AVX2 takes the same paths.
+PINNED_KERNELS = {
+    "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",  # numpy: AVX2 at most
+    "OPENBLAS_CORETYPE": "Haswell",                               # OpenBLAS: its AVX2 kernels
+}
+
+
+def pin_math_kernels(environ: dict | None = None) -> dict:
+    """Set ``PINNED_KERNELS`` in ``environ`` (default ``os.environ``) on x86-64, where they
+    apply, unless already set; processes started afterwards (notebook kernels) compute
+    bit-identical results on any x86-64 machine with AVX2. Returns ``environ``."""
+    environ = os.environ if environ is None else environ
+    if platform.machine().lower() in ("x86_64", "amd64"):
+        for key, value in PINNED_KERNELS.items():
+            environ.setdefault(key, value)
+    return environ
 
 
 def in_colab() -> bool:

@@ -3,6 +3,8 @@
 ``compute_grad_norms_at_init``: the gradient of every layer's weights after one batch
 (chapter 2). ``compute_signal_std``: the standard deviation of every layer's activations on the
 way forward and of the gradient on the way back (chapter 5, after Glorot & Bengio 2010).
+``block_grad_norms``: the gradient of every residual block of a pre- or post-norm stack
+(chapter 10, after Xiong et al. 2020).
 """
 
 from __future__ import annotations
@@ -16,10 +18,16 @@ from .data import spirals
 from .init import recommended_for
 from .layers import Dense
 from .losses import softmax_cross_entropy
-from .models import mlp
+from .models import mlp, residual_stack
 from .probe import backward_with_signal, dense_layers, grad_norm_per_layer, is_activation
 
-__all__ = ["GradNorms", "SignalStd", "compute_grad_norms_at_init", "compute_signal_std"]
+__all__ = [
+    "GradNorms",
+    "SignalStd",
+    "block_grad_norms",
+    "compute_grad_norms_at_init",
+    "compute_signal_std",
+]
 
 
 @dataclass(frozen=True)
@@ -140,3 +148,25 @@ def compute_signal_std(
         forward=np.array([layer._a.std() for layer in acts]),
         backward=np.array([layer._dy.std() for layer in hidden]),
     )
+
+
+def block_grad_norms(
+    depth: int,
+    placement: str,
+    *,
+    rng: np.random.Generator,
+    width: int = 32,
+    n_samples: int = 256,
+) -> np.ndarray:
+    """``||dL/dW||`` of every residual block of a fresh ``residual_stack(2, width, depth, 2,
+    placement=placement)`` (LayerNorm, GELU) after one batch of ``n_samples`` spiral points: for
+    block ``k`` the norm of the gradients of both Dense layers of its branch together, input side
+    first (``depth`` values). No training."""
+    depth = _checks.positive_int(depth, "depth")
+    rng = _checks.generator(rng)
+    X, y = spirals(n_samples, rng)
+    model = residual_stack(2, width, depth, 2, placement=placement, rng=rng)
+    _, dlogits = softmax_cross_entropy(model.forward(X), y)
+    model.backward(dlogits)
+    per_dense = grad_norm_per_layer(model)[1:-1]  # without the stem and the output layer
+    return np.sqrt((per_dense.reshape(depth, 2) ** 2).sum(axis=1))
