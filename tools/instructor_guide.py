@@ -92,7 +92,7 @@ def render() -> str:
         "Part II. The times below are for reading and running a chapter once; the exercises "
         "and the suggested assignment come on top.",
         "",
-        "Every chapter runs on a laptop in well under a minute and in Google Colab (the launch "
+        "Every chapter runs on a laptop in about a minute or less, and in Google Colab (the launch "
         "button at the top of each chapter page), so students need no local installation. "
         "The numbers in the text are computed by the notebook, so a student who changes a seed "
         "or a size sees the text's claims tested on their own run.",
