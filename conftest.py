@@ -6,3 +6,27 @@ x86-64 machine."""
 from vglib.setup import pin_math_kernels
 
 pin_math_kernels()
+
+
+# Book-level tests: they build the book, drive a browser or execute every notebook.
+BOOK_MODULES = {"test_book", "test_browser", "test_links", "test_student_edition"}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--unit-only", action="store_true",
+                     help="only the unit tests of vglib and the tools: no book build, browser "
+                          "or notebook execution (used by .ci/run for the oldest versions)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--unit-only"):
+        return
+    keep, drop = [], []
+    for item in items:
+        module = getattr(item, "module", None)
+        book_level = (module is None  # a notebook cell (nbval)
+                      or module.__name__.rsplit(".", 1)[-1] in BOOK_MODULES
+                      or "built_book" in getattr(item, "fixturenames", ()))
+        (drop if book_level else keep).append(item)
+    config.hook.pytest_deselected(items=drop)
+    items[:] = keep

@@ -5,7 +5,8 @@
 Prints the median milliseconds per step for a few network shapes the chapters use, so a
 chapter's size can be chosen from a measurement instead of a guess. If PyTorch happens to be
 installed it times the same networks there too and prints the ratio vglib / PyTorch (PyTorch is
-never a dependency of the book; this is only a reference point).
+never a dependency of the book; this is only a reference point). ``rows()`` returns the same
+measurements as rows of ``bench/run.py``'s table.
 """
 
 from __future__ import annotations
@@ -41,11 +42,12 @@ def median_ms(step, repeats=REPEATS) -> float:
     return 1e3 * statistics.median(times)
 
 
-def vglib_step(activation, width, depth, residual, norm, batch):
+def vglib_step(activation, width, depth, residual, norm, batch, *, optimizer=None):
+    """One training step of a fresh ``mlp`` on random data; ``optimizer`` defaults to SGD(0.01)."""
     rng = np.random.default_rng(0)
     model = mlp(2, width, depth, 2, activation=activation, norm=norm, residual=residual, rng=rng)
     X, y = rng.standard_normal((batch, 2)), rng.integers(0, 2, batch)
-    opt = SGD(lr=0.01)
+    opt = SGD(lr=0.01) if optimizer is None else optimizer
 
     def step():
         _, dlogits = softmax_cross_entropy(model.forward(X), y)
@@ -90,29 +92,54 @@ def torch_step(activation, width, depth, residual, norm, batch):  # pragma: no c
     return step
 
 
-def main() -> None:
+def case_label(activation, width, depth, residual, norm, batch) -> str:
+    return "{} w{} d{}{}{} batch {}".format(
+        activation, width, depth, " residual" if residual else "",
+        f" {norm}norm" if norm else "", batch,
+    )
+
+
+def measure(repeats=REPEATS):
+    """Median ms per step of every case: ``(labels, vglib, torch)``; ``torch`` is None when
+    PyTorch is not installed."""
     # vglib first, before torch is even imported: torch's worker threads keep spinning between
     # its operations and would slow numpy down if both ran in the same stretch of time
-    labels, ours = [], []
-    for case in CASES:
-        labels.append("{} w{} d{}{}{} batch {}".format(
-            case[0], case[1], case[2], " residual" if case[3] else "",
-            f" {case[4]}norm" if case[4] else "", case[5],
-        ))
-        ours.append(median_ms(vglib_step(*case)))
+    labels = [case_label(*case) for case in CASES]
+    ours = [median_ms(vglib_step(*case), repeats) for case in CASES]
     try:
         import torch
-
-        torch.set_num_threads(2)
     except ImportError:
-        torch = None
+        return labels, ours, None
+    torch.set_num_threads(2)
+    refs = [median_ms(torch_step(*case), repeats) for case in CASES]
+    return labels, ours, refs
+
+
+def rows(repeats=REPEATS) -> list[tuple[str, str, float | str, str]]:
+    """``(benchmark, case, value, unit)`` rows: vglib's ms per step, and PyTorch's with the
+    ratio vglib / PyTorch when PyTorch is installed."""
+    labels, ours, refs = measure(repeats)
+    name = "training step, float64 SGD"
+    unit = f"ms (median of {repeats})"
+    table = [(name, label, mine, unit) for label, mine in zip(labels, ours, strict=True)]
+    if refs is None:
+        return [*table, (f"{name}, vglib / PyTorch", "PyTorch not installed: no reference",
+                         "-", "")]
+    table += [(f"{name}, PyTorch", label, ref, unit)
+              for label, ref in zip(labels, refs, strict=True)]
+    table += [(f"{name}, vglib / PyTorch", label, mine / ref, "ratio")
+              for label, mine, ref in zip(labels, ours, refs, strict=True)]
+    return table
+
+
+def main() -> None:
+    labels, ours, refs = measure()
     print(f"float64, SGD, median of {REPEATS} steps"
-          + ("" if torch else " (PyTorch not installed: no reference)"))
-    for label, case, mine in zip(labels, CASES, ours, strict=True):
+          + ("" if refs else " (PyTorch not installed: no reference)"))
+    for i, (label, mine) in enumerate(zip(labels, ours, strict=True)):
         line = f"{label:44s} vglib {mine:7.2f} ms/step"
-        if torch is not None:
-            ref = median_ms(torch_step(*case))
-            line += f"   torch {ref:7.2f} ms/step   ratio {mine / ref:4.2f}"
+        if refs is not None:
+            line += f"   torch {refs[i]:7.2f} ms/step   ratio {mine / refs[i]:4.2f}"
         print(line)
 
 

@@ -1,6 +1,6 @@
-"""The appendices: the gallery and fact-check notebooks, the instructors' page, the student
-edition's configuration. nbval executes the two notebooks (pyproject.toml's testpaths); these
-tests check their structure and what the book build makes of them."""
+"""The appendices: the gallery and fact-check notebooks, the instructors' page. nbval executes
+the two notebooks (pyproject.toml's testpaths); these tests check their structure and what the
+book build makes of them. The student edition has tests/test_student_edition.py."""
 
 import re
 import subprocess
@@ -106,64 +106,6 @@ def test_instructors_page_lists_every_exercise_of_every_chapter():
         assert labels
         for label in labels:
             assert f"{{numref}}`{label}`" in page, label
-
-
-def student_edition():
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        import student_edition
-    finally:
-        sys.path.pop(0)
-    return student_edition
-
-
-def test_student_edition_strips_folded_and_gated_solutions_and_keeps_the_rest():
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-    nb = new_notebook(cells=[
-        new_markdown_cell("Intro.\n\n```{exercise}\n:label: a\n\nDo A.\n```\n\n"
-                          "```{solution} a\n:class: dropdown\n\nAnswer A, $x^2$.\n```\n\nAfter A."),
-        new_markdown_cell("```{exercise}\n:label: b\n\nDo B.\n```\n\n"
-                          "```{solution-start} b\n:class: dropdown\n```"),
-        new_code_cell("answer_b = 42"),
-        new_markdown_cell("Explained B.\n\n```{solution-end}\n```\n\nAfter B."),
-        new_code_cell("print('kept')"),
-    ])
-    out = student_edition().strip_solutions(nb)
-    text = "\n".join(cell.source for cell in out.cells)
-    assert "Answer A" not in text and "answer_b" not in text and "Explained B" not in text
-    assert "solution" not in text
-    for kept in ("Intro.", "Do A.", "After A.", "Do B.", "After B.", "print('kept')"):
-        assert kept in text
-    assert [c.cell_type for c in out.cells] == ["markdown", "markdown", "markdown", "code"]
-    assert len(nb.cells) == 5  # the original is untouched
-
-
-@pytest.mark.parametrize("path", [*sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb")),
-                                  *NOTEBOOKS], ids=lambda p: p.stem)
-def test_student_edition_of_each_notebook_has_its_exercises_and_no_solution(path):
-    nb = load(path)
-    stripped = student_edition().strip_solutions(nb)
-    before, after = markdown(nb), markdown(stripped)
-    exercises = re.findall(r"```\{exercise\}", before)
-    assert re.findall(r"```\{exercise\}", after) == exercises
-    assert "{solution" not in after
-    assert len(code_cells(stripped)) <= len(code_cells(nb))
-
-
-def test_student_edition_builds_without_a_warning_and_without_solutions(tmp_path):
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "student_edition.py"),
-                             str(tmp_path)], capture_output=True, text=True, timeout=900)
-    log = result.stdout + result.stderr
-    warnings = [line for line in log.splitlines() if re.search(r"\b(WARNING|ERROR):", line)]
-    assert result.returncode == 0 and not warnings, "\n".join(warnings) or log[-3000:]
-    html = tmp_path / "_build" / "html"
-    for page in sorted(html.glob("chapters/*.html")):
-        text = page.read_text()
-        assert re.search(r'class="[^"]*\bexercise\b', text), page.name
-        assert not re.search(r'class="[^"]*\bsolution\b', text), page.name
-    assert len(list((tmp_path / "notebooks").glob("*.ipynb"))) == len(
-        list((ROOT / "chapters").glob("*.ipynb"))) + len(NOTEBOOKS)
 
 
 @pytest.mark.parametrize("page", ["gallery", "fact_check", "instructors", "glossary"])

@@ -1,30 +1,51 @@
 """The built book in a real browser (Debian's chromium, driven by playwright), from file://.
 
-For the front page and every chapter page: no console errors (but the one the theme always
-logs), no request that leaves the machine, every formula rendered by the bundled MathJax, every
-image with alt text, and every kernel-free figure redrawn within 16 ms when any of its controls
-moves. Light and dark full-page screenshots (JPEG) go to _build/screenshots/ for review, with
-the measured control timings in _build/screenshots/timings.json.
+For the front page, every chapter and every appendix: no console errors (but the one the theme
+always logs), no request that leaves the machine, every formula rendered by the bundled MathJax,
+and no serious or critical accessibility violation found by axe-core, in light and in dark mode,
+with every folded code cell and solution unfolded; every image has alt text and every
+kernel-free figure an accessible name. On every chapter, every kernel-free figure is redrawn
+within 16 ms when any of its controls moves. Light and dark full-page screenshots (JPEG) go to
+_build/screenshots/ for review, with the measured control timings in timings.json and axe's
+findings by page, mode and impact in accessibility.json next to them.
 
-Without chromium these tests skip with the reason shown; with VGLIB_REQUIRE_BROWSER=1 (set by
-.ci/run) a missing browser is a failure instead.
+axe-core comes from npm (package.json, package-lock.json: `npm ci` puts it in node_modules/) and
+is injected from there into each page; nothing is fetched from a CDN.
+
+Without chromium or axe-core these tests skip with the reason shown; with VGLIB_REQUIRE_BROWSER=1
+(set by .ci/run) a missing browser or axe-core is a failure instead.
 """
 
 import json
 import os
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
-PAGES = ["index"] + [f"chapters/{p.stem}" for p in CHAPTERS]
+APPENDICES = sorted([*(ROOT / "appendices").glob("*.ipynb"), *(ROOT / "appendices").glob("*.md")])
+CHAPTER_PAGES = [f"chapters/{p.stem}" for p in CHAPTERS]
+PAGES = ["index", *CHAPTER_PAGES, *(f"appendices/{p.stem}" for p in APPENDICES)]
+# Jupyter Book's index.html only forwards to the book's root page (<meta http-equiv="Refresh">),
+# so checking "index" checks the root page; other built pages are Sphinx's index and search.
+ROOT_PAGE = yaml.safe_load((ROOT / "_toc.yml").read_text())["root"]
+NOT_CHECKED = {ROOT_PAGE, "genindex", "search"}
 SCREENSHOTS = ROOT / "_build" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # Jupyter Book 1's theme declares this constant twice on every page; harmless, and the only
 # console error allowed.
 KNOWN_THEME_ERROR = "Identifier 'THEBE_JS_URL' has already been declared"
 SLIDER_BUDGET_MS = 16.0
+
+
+def required_or_skip(reason):
+    if os.environ.get("VGLIB_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser tests are required here, but {reason}")
+    pytest.skip(f"browser tests skipped: {reason}")
 
 
 def find_chromium():
@@ -37,18 +58,14 @@ def find_chromium():
 
 @pytest.fixture(scope="module")
 def browser():
-    required = os.environ.get("VGLIB_REQUIRE_BROWSER") == "1"
     executable = find_chromium()
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         sync_playwright = None
     if executable is None or sync_playwright is None:
-        reason = ("no chromium found (apt-get install chromium)" if executable is None
-                  else "playwright is not installed (pip install -r requirements.txt)")
-        if required:
-            pytest.fail(f"browser tests are required here, but {reason}")
-        pytest.skip(f"browser tests skipped: {reason}")
+        required_or_skip("no chromium found (apt-get install chromium)" if executable is None
+                         else "playwright is not installed (pip install -r requirements.txt)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable,
@@ -77,6 +94,8 @@ class Visit:
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.goto(url, wait_until="load")
+        if url.endswith("/index.html"):
+            self.page.wait_for_url(f"**/{ROOT_PAGE}.html", wait_until="load")
         self.page.wait_for_function(
             "() => !window.MathJax || !window.MathJax.startup || "
             "window.MathJax.startup.promise.then(() => true)", timeout=20_000,
@@ -116,7 +135,7 @@ def screenshot(page, name, mode):
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_page_loads_offline_without_errors_with_formulas_and_alt_texts(browser, built_book, name):
+def test_page_loads_offline_without_errors_and_with_formulas(browser, built_book, name):
     visit = light_visit(browser, built_book, name)
     page = visit.page
     assert visit.external == [], f"requests that leave the machine: {visit.external}"
@@ -127,19 +146,110 @@ def test_page_loads_offline_without_errors_with_formulas_and_alt_texts(browser, 
         ".filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.slice(0, 60))"
     )
     assert unrendered == [], f"formulas MathJax did not render: {unrendered[:5]}"
-    if name != "index":
+    if name in CHAPTER_PAGES:
         assert page.evaluate("document.querySelectorAll('mjx-container').length") > 0
-    no_alt = page.evaluate(
-        "Array.from(document.images).filter(i => !(i.getAttribute('alt') || '').trim())"
-        ".map(i => i.getAttribute('src'))"
-    )
-    assert no_alt == [], f"images without alt text: {no_alt}"
     screenshot(page, name, "light")
     dark = Visit(browser, page_url(built_book, name), dark=True)
     assert dark.page.evaluate("document.documentElement.dataset.theme") == "dark"
     assert dark.external == []
     screenshot(dark.page, name, "dark")
     dark.close()
+
+
+def test_every_page_of_the_book_is_checked_in_the_browser(built_book):
+    built = {p.relative_to(built_book.html).with_suffix("").as_posix()
+             for p in built_book.html.glob("**/*.html") if "_static" not in p.parts}
+    assert built - NOT_CHECKED == set(PAGES), "PAGES is not the list of the book's pages"
+
+
+@pytest.fixture(scope="module")
+def axe_script():
+    if not AXE.exists():
+        required_or_skip(f"axe-core is not installed ({AXE.relative_to(ROOT)} is missing: npm ci)")
+    return AXE
+
+
+# Folded content is checked too: myst-nb's hidden code cells are <details>, sphinx-exercise's
+# solutions are sphinx-togglebutton dropdowns, which fade in (axe must not see them half-faded).
+UNFOLD_EVERYTHING = """
+async () => {
+  document.querySelectorAll('details:not([open])').forEach(d => { d.open = true; });
+  document.querySelectorAll('button.toggle-button[aria-expanded="false"]').forEach(b => b.click());
+  await Promise.all(document.getAnimations()
+      .filter(a => a.effect.getComputedTiming().endTime !== Infinity).map(a => a.finished));
+}
+"""
+# preload: false, else axe fetches every stylesheet again, which chromium refuses from file://
+# (a console error per sheet); only css-orientation-lock needs them, and no page locks it.
+RUN_AXE = """
+async () => {
+  const results = await axe.run(document, {resultTypes: ['violations'], preload: false});
+  return results.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary})),
+  }));
+}
+"""
+NAMELESS_FIGURES_AND_IMAGES = """
+() => {
+  axe.setup(document);
+  try {
+    const figures = Array.from(document.querySelectorAll('.vgfig svg'))
+        .filter(svg => !axe.commons.text.accessibleText(svg).trim())
+        .map(svg => svg.closest('.vgfig').id);
+    const images = Array.from(document.images)
+        .filter(img => !(img.getAttribute('alt') || '').trim())
+        .map(img => img.getAttribute('src'));
+    return {figures, images};
+  } finally {
+    axe.teardown();
+  }
+}
+"""
+IMPACTS = ("critical", "serious", "moderate", "minor")
+BLOCKING_IMPACTS = IMPACTS[:2]
+
+
+def audit(page, axe_path) -> list[dict]:
+    """axe-core's violations on the page, everything unfolded, with axe injected from disk."""
+    page.evaluate(UNFOLD_EVERYTHING)
+    page.add_script_tag(path=str(axe_path))
+    assert page.evaluate("typeof window.axe === 'object'"), "axe-core did not load"
+    return page.evaluate(RUN_AXE)
+
+
+def describe(violations) -> str:
+    lines = []
+    for v in sorted(violations, key=lambda v: IMPACTS.index(v["impact"])):
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({len(v['nodes'])} elements)")
+        lines += [f"    {n['target']}: {' '.join(n['summary'].split())}" for n in v["nodes"][:5]]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_has_no_serious_accessibility_violation_in_light_or_dark_mode(
+    browser, built_book, axe_script, name
+):
+    light = light_visit(browser, built_book, name)
+    dark = Visit(browser, page_url(built_book, name), dark=True)
+    try:
+        found = {"light": audit(light.page, axe_script), "dark": audit(dark.page, axe_script)}
+        nameless = light.page.evaluate(NAMELESS_FIGURES_AND_IMAGES)
+    finally:
+        dark.close()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    report = SCREENSHOTS / "accessibility.json"
+    data = json.loads(report.read_text()) if report.exists() else {}
+    data[name] = {mode: {"by_impact": dict(Counter(v["impact"] for v in violations
+                                                   for _ in v["nodes"])),
+                         "rules": {v["id"]: len(v["nodes"]) for v in violations}}
+                  for mode, violations in found.items()}
+    report.write_text(json.dumps(data, indent=2))
+    failing = [mode for mode, violations in found.items()
+               if any(v["impact"] in BLOCKING_IMPACTS for v in violations)]
+    assert failing == [], "\n".join(f"{mode} mode:\n{describe(found[mode])}" for mode in failing)
+    assert nameless["images"] == [], f"images without alt text: {nameless['images']}"
+    assert nameless["figures"] == [], f"kernel-free figures without a name: {nameless['figures']}"
 
 
 MOVE_EVERY_CONTROL = """
@@ -180,7 +290,7 @@ MOVE_EVERY_CONTROL = """
 """
 
 
-@pytest.mark.parametrize("name", [p for p in PAGES if p != "index"])
+@pytest.mark.parametrize("name", CHAPTER_PAGES)
 def test_every_kernel_free_figure_follows_every_control_within_a_frame(browser, built_book, name):
     visit = light_visit(browser, built_book, name)
     figures = visit.page.evaluate(

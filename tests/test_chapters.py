@@ -151,3 +151,40 @@ def test_widgets_stay_out_of_the_html_and_each_has_a_kernel_free_twin(path):
         tags = cell.metadata.get("tags", [])
         assert "remove-cell" in tags or "remove-output" in tags, cell.source
         assert "nbval-ignore-output" in tags, cell.source
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_front_matter_is_one_tagged_cell_with_objectives_prerequisites_and_time(path):
+    cells = [cell for cell in load(path).cells if cell.cell_type == "markdown"
+             and "front-matter" in cell.metadata.get("tags", [])]
+    assert len(cells) == 1, "one markdown cell tagged front-matter (tools/instructor_guide.py)"
+    text = cells[0].source
+    assert "## Learning objectives" in text and "\n- " in text
+    assert "**Prerequisites:**" in text
+    assert re.search(r"\*\*Time:\*\* about \d+ minutes", text)
+
+
+def solution_code_cells(nb):
+    """The code cells inside gated solutions (solution-start ... solution-end)."""
+    inside, found = False, []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            if "```{solution-start}" in cell.source:
+                inside = True
+            if "```{solution-end}" in cell.source:
+                inside = False
+        elif inside:
+            found.append(cell)
+    return found
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_an_exercise_ends_with_a_passing_self_check(path):
+    nb = load(path)
+    checked = [cell for cell in solution_code_cells(nb)
+               if re.search(r"\bcheck\.\w+\(", cell.source)]
+    assert checked, "no exercise solution uses vglib.check"
+    shown = "".join(o.get("text", "") for cell in checked for o in cell.outputs)
+    assert "✓" in shown and "✗" not in shown, shown
+    exercises = markdown(nb)
+    assert re.search(r"`check\.\w+\(", exercises), "the exercise text should name its self-check"

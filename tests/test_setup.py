@@ -47,8 +47,8 @@ def test_supported_ranges_are_the_ones_in_pyproject():
 
 @pytest.mark.parametrize("version, spec, ok", [
     ("7.7.1", ">=7.7,<9", True), ("8.1.5", ">=7.7,<9", True), ("9.0.0", ">=7.7,<9", False),
-    ("7.6.5", ">=7.7,<9", False), ("2.0.2", ">=1.24", True), ("1.23.5", ">=1.24", False),
-    ("3.10.0rc1", ">=3.7", True), ("3.10", ">=3.10", True),
+    ("7.6.5", ">=7.7,<9", False), ("2.0.2", ">=1.26", True), ("1.25.2", ">=1.26", False),
+    ("3.10.0rc1", ">=3.8", True), ("3.10", ">=3.10", True),
 ])
 def test_satisfies_compares_versions_numerically(version, spec, ok):
     assert setup.satisfies(version, spec) is ok
@@ -70,6 +70,6 @@ def test_doctor_names_an_unsupported_or_missing_package(monkeypatch):
     monkeypatch.setattr(numpy, "__version__", "1.21.0")
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # makes the import fail
     report = setup.doctor(print_report=False)
-    assert "numpy 1.21.0 is outside the supported range >=1.24" in report.problems
+    assert "numpy 1.21.0 is outside the supported range >=1.26" in report.problems
     assert any(p.startswith("ipywidgets is not installed") for p in report.problems)
     assert "2 problem(s)" in str(report)

@@ -3,9 +3,11 @@
     python tools/instructor_guide.py           # rewrite appendices/instructors.md
     python tools/instructor_guide.py --check   # exit 1 if the file is not current
 
-Each chapter's title, learning objectives, prerequisites, time and exercises are read from its
-notebook, so the appendix cannot drift from the chapters; the suggested assignment for each
-chapter comes from appendices/assignments.yml. tests/test_appendices.py runs the check.
+Each chapter's title, learning objectives, prerequisites and time are read from its front-matter
+cell (the markdown cell tagged ``front-matter``: the one place they are written), its exercises
+from its exercise directives, so the appendix cannot drift from the chapters; the suggested
+assignment for each chapter comes from appendices/assignments.yml. tests/test_appendices.py runs
+the check.
 """
 
 from __future__ import annotations
@@ -39,22 +41,33 @@ def markdown(path: Path) -> str:
     return "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
 
 
+def front_matter(path: Path) -> str:
+    """The source of the chapter's one markdown cell tagged ``front-matter``."""
+    nb = nbformat.read(path, as_version=4)
+    cells = [cell.source for cell in nb.cells if cell.cell_type == "markdown"
+             and "front-matter" in cell.metadata.get("tags", [])]
+    if len(cells) != 1:
+        raise ValueError(f"{path.name}: expected one markdown cell tagged front-matter, "
+                         f"found {len(cells)}")
+    return cells[0]
+
+
 def between(text: str, start: str, end: str) -> str:
-    match = re.search(re.escape(start) + r"(.*?)" + end, text, re.S)
+    match = re.search(re.escape(start) + r"(.*?)(?:" + end + ")", text, re.S)
     if not match:
         raise ValueError(f"no text between {start!r} and {end!r}")
     return match.group(1).strip()
 
 
 def chapter_info(path: Path) -> dict:
-    text = markdown(path)
+    text = front_matter(path)
     objectives = between(text, "## Learning objectives", r"\*\*Prerequisites:\*\*")
     items = [plain(item, path.stem) for item in re.split(r"\n- ", "\n" + objectives)[1:]]
     time = plain(between(text, "**Time:**", r"\n\n|$"))
     minutes = re.search(r"about (\d+) minutes", time)
     exercises = []
-    for label, body in re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)\n\n(.*?)\n```", text,
-                                  re.S):
+    for label, body in re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)\n\n(.*?)\n```",
+                                  markdown(path), re.S):
         body = plain(body, path.stem)
         title = re.match(r"\*\*(.+?)\*\*", body)  # an exercise with a bold title: the title
         first = title.group(1).rstrip(".") if title else body.split(". ")[0].rstrip(".")
@@ -126,15 +139,22 @@ Every solution in the book is a `solution` directive of sphinx-exercise, folded 
 are reading. To hand out the book without them:
 
 ```bash
-python tools/student_edition.py _build/student
+python tools/make_student_edition.py --html _build/student
 ```
 
-The script copies the book's sources to a temporary folder, removes every solution from the
-notebooks there (the folded solutions, and for the longer ones everything from `solution-start`
-to `solution-end`, code cells included), and builds the copy: the HTML book lands in
-`_build/student/_build/html`, with every exercise and its number as in the full book, and the
-notebooks without solutions in `_build/student/notebooks`. The repository stays as it is. Publish
-the student edition while an assignment is open and the full book afterwards.
+This writes two things, and leaves the repository as it is:
+
+- **notebooks** in `_build/student/chapters` and `_build/student/appendices`: every solution
+  removed, a placeholder after each exercise (a code cell that raises `NotImplementedError`
+  until the student replaces it, or a "Your answer" cell for a written answer) and all outputs
+  cleared. They run from top to bottom, stopping only at the placeholders (the test suite checks
+  this for every notebook). Hand them out, or put them in a repository of their own for Colab;
+- **the HTML book** in `_build/student/_build/html`: the book as you know it, every exercise
+  with its number, no solution. Publish it while an assignment is open and the full book
+  afterwards.
+
+Many exercises end with a self-check from `vglib.check`, which tells a student what is wrong
+with an answer ("your derivative is off by a factor 2 at z = 0") rather than only that it is.
 """
 
 

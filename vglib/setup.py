@@ -23,11 +23,12 @@ __all__ = [
 ]
 
 # The ranges of pyproject.toml (tests/test_setup.py checks that the two agree). Google Colab's
-# numpy 2.0, matplotlib 3.10 and ipywidgets 7.7.1 are inside them.
+# numpy 2.0, matplotlib 3.10 and ipywidgets 7.7.1 are inside them; the lower bounds are tested
+# by .ci/run with .ci/oldest.txt.
 SUPPORTED = {
     "python": ">=3.10",
-    "numpy": ">=1.24",
-    "matplotlib": ">=3.7",
+    "numpy": ">=1.26",
+    "matplotlib": ">=3.8",
     "ipywidgets": ">=7.7,<9",
 }
 

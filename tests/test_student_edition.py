@@ -1,0 +1,127 @@
+"""tools/make_student_edition.py: the notebooks students get (no solution, a placeholder per
+exercise, no outputs) run from top to bottom, failing only in the placeholders; the HTML student
+book builds without warnings and without solutions."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from test_chapters import markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import make_student_edition as student  # noqa: E402
+
+sys.path.pop(0)
+NOTEBOOKS = student.notebooks()
+
+
+def solution_texts(nb):
+    """The prose lines and code of every solution in ``nb`` (what must not survive)."""
+    texts, gated = [], False
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            if gated:
+                texts.append(cell.source)
+            continue
+        for block in re.findall(r"```\{solution\} \S+\n(?::class: \w+\n)?(.*?)\n```", cell.source,
+                                re.S):
+            texts += [line for line in block.splitlines() if len(line.strip()) > 30]
+        if re.search(r"```\{solution-start\}", cell.source):
+            gated = True
+        if re.search(r"```\{solution-end\}", cell.source):
+            gated = False
+            before_end = cell.source.split("```{solution-end}")[0]
+            texts += [line for line in before_end.splitlines() if len(line.strip()) > 30]
+    return texts
+
+
+def test_folded_and_gated_solutions_become_placeholders_where_they_were():
+    nb = new_notebook(cells=[
+        new_markdown_cell("Intro.\n\n```{exercise}\n:label: a\n\nDo A.\n```\n\n"
+                          "```{solution} a\n:class: dropdown\n\nAnswer A, $x^2$.\n```\n\nAfter A."),
+        new_markdown_cell("```{exercise}\n:label: b\n\nDo B.\n```\n\n"
+                          "```{solution-start} b\n:class: dropdown\n```"),
+        new_code_cell("answer_b = 42"),
+        new_markdown_cell("Explained B.\n\n```{solution-end}\n```\n\nAfter B."),
+        new_code_cell("print('kept')"),
+    ])
+    out = student.strip_solutions(nb, placeholders=True)
+    sources = [cell.source for cell in out.cells]
+    text = "\n".join(sources)
+    assert "Answer A" not in text and "answer_b" not in text and "Explained B" not in text
+    assert "{solution" not in text
+    kinds = [(c.cell_type, student.PLACEHOLDER_TAG in c.metadata.get("tags", []))
+             for c in out.cells]
+    assert kinds == [("markdown", False), ("markdown", True), ("markdown", False),
+                     ("markdown", False), ("code", True), ("markdown", False), ("code", False)]
+    assert sources[0].endswith("Do A.\n```") and sources[2] == "After A."
+    assert 'NotImplementedError("exercise b' in sources[4] and sources[5] == "After B."
+    assert len(nb.cells) == 5  # the original is untouched
+    plain = student.strip_solutions(nb)
+    assert not any(student.PLACEHOLDER_TAG in c.metadata.get("tags", []) for c in plain.cells)
+
+
+def test_an_unclosed_solution_is_an_error_not_a_silent_loss():
+    nb = new_notebook(cells=[new_markdown_cell("```{solution-start} x\n:class: dropdown\n```")])
+    with pytest.raises(ValueError, match="x has no solution-end"):
+        student.strip_solutions(nb)
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory):
+    out = tmp_path_factory.mktemp("student")
+    return {path.name: path for path in student.write_notebooks(out)}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_student_notebook_has_every_exercise_no_solution_and_no_output(edition, path):
+    original = nbformat.read(path, as_version=4)
+    nb = nbformat.read(edition[path.name], as_version=4)
+    text = "\n".join(cell.source for cell in nb.cells)
+    assert "{solution" not in text
+    survivors = [line for line in solution_texts(original) if line.strip() in text]
+    assert not survivors, f"solution text survived: {survivors[:3]}"
+    labels = re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)", markdown(original))
+    assert re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)", text) == labels
+    placeholders = [c for c in nb.cells if student.PLACEHOLDER_TAG in c.metadata.get("tags", [])]
+    assert len(placeholders) == len(labels)
+    assert all(not c.outputs and c.execution_count is None
+               for c in nb.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_student_notebook_runs_top_to_bottom_failing_only_in_its_placeholders(edition, path):
+    target = edition[path.name]
+    nb = nbformat.read(target, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(target.parent)}}).execute()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        if student.PLACEHOLDER_TAG in cell.metadata.get("tags", []):
+            assert [e.ename for e in errors] == ["NotImplementedError"], cell.source
+            assert "not solved yet" in errors[0].evalue
+        else:
+            assert not errors, f"{cell.source[:300]}\n{errors[0].ename}: {errors[0].evalue}"
+
+
+def test_student_book_builds_without_a_warning_and_without_solutions(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "make_student_edition.py"),
+                             "--html", str(tmp_path)], capture_output=True, text=True,
+                            timeout=900)
+    log = result.stdout + result.stderr
+    warnings = [line for line in log.splitlines() if re.search(r"\b(WARNING|ERROR):", line)]
+    assert result.returncode == 0 and not warnings, "\n".join(warnings) or log[-3000:]
+    html = tmp_path / "_build" / "html"
+    for page in [*sorted(html.glob("chapters/*.html")), html / "appendices" / "gallery.html"]:
+        text = page.read_text()
+        assert re.search(r'class="[^"]*\bexercise\b', text), page.name
+        assert not re.search(r'class="[^"]*\bsolution\b', text), page.name
+    assert len(list(tmp_path.glob("*/*.ipynb"))) == len(NOTEBOOKS)

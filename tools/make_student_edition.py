@@ -1,0 +1,184 @@
+"""Make the student edition: every exercise, no solution.
+
+    python tools/make_student_edition.py                 # notebooks into _build/student
+    python tools/make_student_edition.py OUT_DIR         # notebooks into OUT_DIR
+    python tools/make_student_edition.py --html OUT_DIR  # and the HTML book, OUT_DIR/_build/html
+
+Notebooks: every chapter and appendix notebook with its solutions removed (folded ``solution``
+directives, and for gated solutions everything from ``solution-start`` to ``solution-end``,
+code cells included), a placeholder after every exercise (a code cell that raises
+``NotImplementedError`` where the solution had code, an "Your answer" cell where it was text)
+and all outputs cleared, so students run them from the top. They land in OUT_DIR/chapters and
+OUT_DIR/appendices, beside each other as in the repository.
+
+HTML (``--html``): the book's sources are copied to a temporary folder, the solutions removed
+from the notebooks there (outputs kept, no placeholders: the book shows results, not empty
+cells), and the copy built with ``jupyter-book build``. The repository itself is never touched.
+(sphinx-exercise's own ``hide_solutions`` option cannot be used: it fails on gated solutions.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ("_config.yml", "_toc.yml", "intro.md", "_static", "chapters", "appendices")
+NOTEBOOK_DIRS = ("chapters", "appendices")
+OPENING = re.compile(r"^(`{3,})\{solution\}\s+(\S+)")
+START = re.compile(r"^`{3,}\{solution-start\}\s+(\S+)")
+END = re.compile(r"^`{3,}\{solution-end\}")
+PLACEHOLDER_TAG = "student-placeholder"
+
+
+def placeholder_code(label: str) -> nbformat.NotebookNode:
+    cell = new_code_cell(
+        f"# Exercise {label}: your code goes here (delete the line below when you start).\n"
+        f'raise NotImplementedError("exercise {label}: not solved yet")'
+    )
+    cell.id, cell.metadata["tags"] = f"student-{label}", [PLACEHOLDER_TAG]
+    return cell
+
+
+def placeholder_text(label: str) -> nbformat.NotebookNode:
+    cell = new_markdown_cell(f"**Your answer** (exercise `{label}`): ...")
+    cell.id, cell.metadata["tags"] = f"student-{label}", [PLACEHOLDER_TAG]
+    return cell
+
+
+def strip_solutions(nb: nbformat.NotebookNode, *, placeholders: bool = False
+                    ) -> nbformat.NotebookNode:
+    """``nb`` without its solutions, as a new notebook; exercises and all other cells stay.
+    With ``placeholders``, each removed solution leaves a placeholder cell (tagged
+    ``student-placeholder``) where it was: code for a solution with code cells, text otherwise.
+    """
+    cells: list[nbformat.NotebookNode] = []
+    gated: str | None = None  # the label of the gated solution being skipped
+    gated_code = False
+
+    def emit_text(cell, lines: list[str], part: int) -> None:
+        text = "\n".join(lines).strip("\n")
+        if text:
+            new = nbformat.from_dict(dict(cell))
+            new.source = text
+            if part:  # a cell split around a solution: the later parts get ids of their own
+                new.id, new.metadata = f"{cell.get('id', 'cell')}-{part}", {}
+            cells.append(new)
+
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            if gated is None:
+                cells.append(cell)
+            elif cell.cell_type == "code":
+                gated_code = True
+            continue
+        lines, chunk, part, i = cell.source.split("\n"), [], 0, 0
+        while i < len(lines):
+            line = lines[i]
+            if gated is not None:
+                if END.match(line):
+                    if placeholders:
+                        cells.append(placeholder_code(gated) if gated_code
+                                     else placeholder_text(gated))
+                    gated, gated_code = None, False
+                    i += 1  # the solution-end fence has a closing line of its own
+                    while i < len(lines) and not lines[i].startswith("```"):
+                        i += 1
+                i += 1
+                continue
+            start, folded = START.match(line), OPENING.match(line)
+            if start or folded:
+                emit_text(cell, chunk, part)
+                chunk, part = [], part + 1
+            if start:
+                gated, gated_code = start.group(1), False
+                i += 1
+                continue
+            if folded:
+                fence, label = folded.groups()
+                i += 1
+                while i < len(lines) and lines[i].strip() != fence:
+                    i += 1
+                if i == len(lines):
+                    raise ValueError(f"the solution of {label} is not closed")
+                if placeholders:
+                    cells.append(placeholder_text(label))
+                i += 1
+                continue
+            chunk.append(line)
+            i += 1
+        emit_text(cell, chunk, part)
+    if gated is not None:
+        raise ValueError(f"the solution-start of {gated} has no solution-end")
+    out = nbformat.from_dict(dict(nb))
+    out.cells = cells
+    return out
+
+
+def clear_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def notebooks() -> list[Path]:
+    return [path for folder in NOTEBOOK_DIRS for path in sorted((ROOT / folder).glob("*.ipynb"))]
+
+
+def write_notebooks(out: Path) -> list[Path]:
+    """The student notebooks (placeholders, no outputs) under ``out``; returns their paths."""
+    written = []
+    for path in notebooks():
+        target = out / path.parent.name / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nb = clear_outputs(strip_solutions(nbformat.read(path, as_version=4), placeholders=True))
+        nbformat.write(nb, target)
+        written.append(target)
+    return written
+
+
+def build_html(out: Path) -> int:
+    """Build the book without solutions into ``out/_build/html``; returns the exit code."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in SOURCES:
+            source = ROOT / name
+            if source.is_dir():
+                shutil.copytree(source, Path(tmp) / name,
+                                ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+            else:
+                shutil.copy2(source, Path(tmp) / name)
+        for path in Path(tmp).glob("*/*.ipynb"):
+            nbformat.write(strip_solutions(nbformat.read(path, as_version=4)), path)
+        command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
+                   "build", tmp, "--path-output", str(out)]
+        return subprocess.run(command, check=False).returncode
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", nargs="?", type=Path, default=ROOT / "_build" / "student")
+    parser.add_argument("--html", action="store_true", help="also build the HTML book")
+    args = parser.parse_args()
+    out = args.out.resolve()
+    written = write_notebooks(out)
+    print(f"{len(written)} student notebooks in {out}")
+    if args.html:
+        code = build_html(out)
+        if code:
+            return code
+        print(f"student book: {out / '_build' / 'html' / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
