@@ -153,8 +153,9 @@ This writes two things, and leaves the repository as it is:
   with its number, no solution. Publish it while an assignment is open and the full book
   afterwards.
 
-Many exercises end with a self-check from `vglib.check`, which tells a student what is wrong
-with an answer ("your derivative is off by a factor 2 at z = 0") rather than only that it is.
+At least one exercise per chapter ends with a self-check from `vglib.check`, which tells a
+student what is wrong with an answer ("your derivative is off by a factor of 0.5
+everywhere") rather than only that it is.
 """
 
 
