@@ -85,3 +85,16 @@ def test_layers_until_below_solves_the_power_inequality():
     assert chains.layers_until_below(0.5, 2.0) == 0
     with pytest.raises(ValueError, match="threshold must be in"):
         chains.layers_until_below(0.5, 0.0)
+
+
+def test_layers_until_above_solves_the_growing_power_inequality():
+    assert chains.layers_until_above(1.05, 1000) == 142
+    assert 1.05**142 > 1000 >= 1.05**141
+    assert chains.layers_until_above(2.0, 8.0) == 4  # 2 ** 3 is not *above* 8
+    for factor in (1.01, 1.1, 1.5, 10.0):
+        for threshold in (1.0, 1e3, 1e300):
+            n = chains.layers_until_above(factor, threshold)
+            assert factor**n > threshold >= factor ** (n - 1)
+    assert chains.layers_until_above(1.0, 2.0) is None
+    assert chains.layers_until_above(0.9, 2.0) is None
+    assert chains.layers_until_above(2.0, 0.5) == 0

@@ -36,18 +36,16 @@ def plain(text: str, stem: str = "") -> str:
     return " ".join(TERM.sub(r"\1", text).split())
 
 
-def markdown(path: Path) -> str:
-    nb = nbformat.read(path, as_version=4)
+def markdown(nb: nbformat.NotebookNode) -> str:
     return "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
 
 
-def front_matter(path: Path) -> str:
+def front_matter(nb: nbformat.NotebookNode, name: str) -> str:
     """The source of the chapter's one markdown cell tagged ``front-matter``."""
-    nb = nbformat.read(path, as_version=4)
     cells = [cell.source for cell in nb.cells if cell.cell_type == "markdown"
              and "front-matter" in cell.metadata.get("tags", [])]
     if len(cells) != 1:
-        raise ValueError(f"{path.name}: expected one markdown cell tagged front-matter, "
+        raise ValueError(f"{name}: expected one markdown cell tagged front-matter, "
                          f"found {len(cells)}")
     return cells[0]
 
@@ -60,14 +58,15 @@ def between(text: str, start: str, end: str) -> str:
 
 
 def chapter_info(path: Path) -> dict:
-    text = front_matter(path)
+    nb = nbformat.read(path, as_version=4)
+    text = front_matter(nb, path.name)
     objectives = between(text, "## Learning objectives", r"\*\*Prerequisites:\*\*")
     items = [plain(item, path.stem) for item in re.split(r"\n- ", "\n" + objectives)[1:]]
     time = plain(between(text, "**Time:**", r"\n\n|$"))
     minutes = re.search(r"about (\d+) minutes", time)
     exercises = []
     for label, body in re.findall(r"```\{exercise\}[^\n]*\n:label: (\S+)\n\n(.*?)\n```",
-                                  markdown(path), re.S):
+                                  markdown(nb), re.S):
         body = plain(body, path.stem)
         title = re.match(r"\*\*(.+?)\*\*", body)  # an exercise with a bold title: the title
         first = title.group(1).rstrip(".") if title else body.split(". ")[0].rstrip(".")

@@ -8,6 +8,7 @@ A gradient reaching layer 1 of an ``n``-layer network is, in the simplest pictur
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ __all__ = [
     "ProductStats",
     "activation_chain",
     "flow_simulation",
+    "layers_until_above",
     "layers_until_below",
     "product_stats",
     "signal_after_layers",
@@ -37,25 +39,40 @@ def signal_after_layers(factor: float, n_layers: int) -> np.ndarray:
     return factor ** np.arange(n_layers + 1, dtype=np.float64)
 
 
+def _first_crossing(factor: float, threshold: float, crossed: Callable[[int], bool]) -> int:
+    """Smallest ``n >= 0`` with ``crossed(n)``, for ``crossed(n)`` = ``factor ** n`` beyond
+    ``threshold``: ``floor(log t / log f) + 1`` from the logarithms, then corrected by one
+    where rounding in the logarithms put it off by one."""
+    n = max(int(np.floor(np.log(threshold) / np.log(factor))) + 1, 0)
+    while n > 0 and crossed(n - 1):
+        n -= 1
+    while not crossed(n):
+        n += 1
+    return n
+
+
 def layers_until_below(factor: float, threshold: float) -> int | None:
     """Smallest ``n`` with ``factor ** n < threshold``; ``None`` when ``factor >= 1`` and the
-    signal never falls (for ``threshold <= 1``).
-
-    From ``n log f < log t``: ``n = floor(log t / log f) + 1``, then corrected by one if
-    rounding in the logarithms put it off by one.
-    """
+    signal never falls (for ``threshold <= 1``)."""
     factor = _checks.real_number(factor, "factor", low=0.0, low_open=True)
     threshold = _checks.real_number(threshold, "threshold", low=0.0, low_open=True)
     if threshold > 1.0:
         return 0
     if factor >= 1.0:
         return None
-    n = int(np.floor(np.log(threshold) / np.log(factor))) + 1
-    while n > 0 and factor ** (n - 1) < threshold:
-        n -= 1
-    while factor**n >= threshold:
-        n += 1
-    return n
+    return _first_crossing(factor, threshold, lambda n: factor**n < threshold)
+
+
+def layers_until_above(factor: float, threshold: float) -> int | None:
+    """Smallest ``n`` with ``factor ** n > threshold`` (an exploding chain, chapter 8);
+    ``None`` when ``factor <= 1`` and the signal never grows (for ``threshold >= 1``)."""
+    factor = _checks.real_number(factor, "factor", low=0.0, low_open=True)
+    threshold = _checks.real_number(threshold, "threshold", low=0.0, low_open=True)
+    if threshold < 1.0:
+        return 0
+    if factor <= 1.0:
+        return None
+    return _first_crossing(factor, threshold, lambda n: factor**n > threshold)
 
 
 def activation_chain(activation: str, z: float, n_layers: int) -> np.ndarray:

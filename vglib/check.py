@@ -22,7 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import activations as _activations
+from . import chains as _chains
+from . import init as _init
 from .gradcheck import gradient_errors
+from .layers import BatchNorm, LayerNorm
 
 __all__ = [
     "Result",
@@ -103,15 +106,8 @@ def steps_until(answer: object, factor: float, target: float) -> Result:
     if isinstance(value, Result):
         return value
     exact = math.log(target) / math.log(factor)
-
-    def crossed(n: int) -> bool:
-        return factor**n < target if factor < 1 else factor**n > target
-
-    right = max(math.floor(exact), 0)  # the logarithms can land a hair on either side
-    while right > 0 and crossed(right - 1):
-        right -= 1
-    while not crossed(right):
-        right += 1
+    right = (_chains.layers_until_below(factor, target) if factor < 1
+             else _chains.layers_until_above(factor, target))
     if value == right:
         return _right(f"{what} first holds at n = {right}: {factor:g}^{right} = "
                       f"{factor ** right:.3g}, while {factor:g}^{right - 1} = "
@@ -173,12 +169,10 @@ def derivative(fn: Callable, of: str) -> Result:
 def _std_check(fn: Callable, what: str, cases: list[tuple], right: Callable,
                wrong_ones: dict[str, Callable]) -> Result:
     for args in cases:
-        got = _call(fn, what, *args)
+        got = _call(fn, what, *args, like=np.empty(()),
+                    hint="expected one number (a standard deviation).")
         if isinstance(got, Result):
             return got
-        if got.shape != ():
-            return _wrong(f"{what}: expected one number (a standard deviation), got an array of "
-                          f"shape {got.shape}.")
         want = right(*args)
         if _close(float(got), want, 1e-6):
             continue
@@ -197,14 +191,14 @@ def xavier_std(fn: Callable) -> Result:
     initialisation, ``sqrt(2 / (fan_in + fan_out))``."""
     return _std_check(
         fn, "Xavier std", [(64, 64), (100, 300), (2, 32)],
-        lambda n, m: math.sqrt(2 / (n + m)),
+        lambda n, m: _init.std_of("xavier_normal", n, m),
         {
             "that is the variance; the standard deviation is its square root.":
                 lambda n, m: 2 / (n + m),
             "you used 1/(fan_in + fan_out) for the variance; Glorot and Bengio's compromise "
             "(2010, Eq. 12) has a 2 in the numerator.": lambda n, m: math.sqrt(1 / (n + m)),
             "that is He initialisation, sqrt(2 / fan_in), designed for ReLU.":
-                lambda n, m: math.sqrt(2 / n),
+                lambda n, m: _init.std_of("he_normal", n, m),
             "that is the old heuristic 1/sqrt(fan_in), which Xavier initialisation replaces.":
                 lambda n, m: 1 / math.sqrt(n),
             "that is the limit of the uniform version, sqrt(6 / (fan_in + fan_out)), not a "
@@ -224,7 +218,7 @@ def leaky_he_std(fn: Callable) -> Result:
                 lambda n, a: 2 / ((1 + a * a) * n),
             "that is He's value for a plain ReLU: a leaky ReLU also passes a^2 of the "
             "variance on the negative side, so the factor is (1 + a^2) / 2.":
-                lambda n, a: math.sqrt(2 / n),
+                lambda n, a: _init.std_of("he_normal", n, 1),
             "the negative side contributes a^2 of the variance, not a.":
                 lambda n, a: math.sqrt(2 / ((1 + a) * n)),
             "the leak adds variance, so divide by (1 + a^2), do not multiply.":
@@ -244,26 +238,26 @@ def batchnorm_forward(fn: Callable, eps: float = 1e-5) -> Result:
     x = rng.normal(3.0, 2.0, size=(16, 5)) * np.array([1.0, 10.0, 0.1, 1.0, 5.0])
     x[:, 3] = 0.7 + 1e-3 * rng.standard_normal(16)  # a feature with a tiny variance
 
-    def normalise(axis, ddof=0, epsilon=eps, center=True):
-        mean = x.mean(axis=axis, keepdims=True) if center else 0.0
-        return (x - mean) / np.sqrt(x.var(axis=axis, ddof=ddof, keepdims=True) + epsilon)
+    def slip(ddof=0, epsilon=eps, center=True):  # batch normalisation with one slip
+        mean = x.mean(axis=0) if center else 0.0
+        return (x - mean) / np.sqrt(x.var(axis=0, ddof=ddof) + epsilon)
 
     got = _call(fn, what, x.copy(), like=x, hint="the output has the input's shape.")
     if isinstance(got, Result):
         return got
-    want = normalise(0)
+    want = BatchNorm(x.shape[1], eps=eps).forward(x, train=True)  # gamma 1, beta 0
     if np.allclose(got, want, rtol=1e-6, atol=1e-9):
         return _right(f"{what}: right, every feature has mean 0 and variance "
                       f"{want.var(axis=0).max():.3f} or less (epsilon shrinks the tiny one).")
     mistakes = {
         "you normalised each example over its features (axis 1): that is layer normalisation; "
         "batch normalisation uses each feature's statistics over the batch (axis 0).":
-            normalise(1),
+            LayerNorm(x.shape[1], eps=eps).forward(x),
         "you used the unbiased variance (ddof=1); batch normalisation divides by the batch "
-        "size.": normalise(0, ddof=1),
+        "size.": slip(ddof=1),
         "you left out epsilon: it only shows for a feature with a tiny variance, as here in "
-        "feature 4, but then it keeps the division safe.": normalise(0, epsilon=0.0),
-        "you did not subtract the batch mean.": normalise(0, center=False),
+        "feature 4, but then it keeps the division safe.": slip(epsilon=0.0),
+        "you did not subtract the batch mean.": slip(center=False),
         "you divided by the variance; divide by the standard deviation sqrt(var + eps).":
             (x - x.mean(axis=0)) / (x.var(axis=0) + eps),
         "add epsilon to the variance inside the square root, not to the standard deviation.":
