@@ -1,6 +1,6 @@
 """Every benchmark of the project in one table, measured on the spot.
 
-    python bench/run.py               # about a minute on 2 cores
+    python bench/run.py               # 25 s on a quiet 2-core machine
     python bench/run.py --quick       # fewer repeats: about 20 s
     python bench/run.py --skip-build  # without the book build (combines with --quick)
 
