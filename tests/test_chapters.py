@@ -188,3 +188,31 @@ def test_an_exercise_ends_with_a_passing_self_check(path):
     assert "✓" in shown and "✗" not in shown, shown
     exercises = markdown(nb)
     assert re.search(r"`check\.\w+\(", exercises), "the exercise text should name its self-check"
+
+
+NOTEBOOKS = [*CHAPTERS, *sorted((ROOT / "appendices").glob("*.ipynb"))]
+CLAIM_CALL = re.compile(r"\bclaims\.that\(")
+
+
+def claim_checks(nb):
+    """(cells calling claims.that, the ✓ lines their stored outputs show)."""
+    cells = [cell for cell in code_cells(nb) if CLAIM_CALL.search(cell.source)]
+    shown = []
+    for cell in cells:
+        text = "".join(out.get("text", "") for out in cell.get("outputs", [])
+                       if out.get("output_type") == "stream")
+        shown.append([line for line in text.splitlines() if line.startswith("✓ ")])
+    return cells, shown
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_notebook_checks_its_claims_against_its_data(path):
+    """Every chapter and appendix ties its sentences to its data with vglib.claims checks, and
+    each check cell's stored output shows the checks that ran (a ✓ line per claim)."""
+    cells, shown = claim_checks(load(path))
+    assert cells, f"{path.name} has no claims.that check"
+    for cell, lines in zip(cells, shown, strict=False):
+        calls = len(CLAIM_CALL.findall(cell.source))
+        assert len(lines) >= min(calls, 1), (
+            f"{path.name}: a cell calling claims.that shows no ✓ line in its stored output:\n"
+            f"{cell.source[:200]}")

@@ -1,3 +1,4 @@
+import platform
 import sys
 
 import pytest
@@ -73,3 +74,16 @@ def test_doctor_names_an_unsupported_or_missing_package(monkeypatch):
     assert "numpy 1.21.0 is outside the supported range >=1.26" in report.problems
     assert any(p.startswith("ipywidgets is not installed") for p in report.problems)
     assert "2 problem(s)" in str(report)
+
+
+def test_alternative_kernels_differ_from_the_pinned_ones_and_override_what_is_set():
+    from vglib.setup import ALTERNATIVE_KERNELS, PINNED_KERNELS, choose_math_kernels
+
+    assert set(ALTERNATIVE_KERNELS) == set(PINNED_KERNELS)
+    assert all(ALTERNATIVE_KERNELS[k] != PINNED_KERNELS[k] for k in PINNED_KERNELS)
+    env = choose_math_kernels("alternative", dict(PINNED_KERNELS))
+    if platform.machine().lower() in ("x86_64", "amd64"):
+        assert env == ALTERNATIVE_KERNELS
+    assert choose_math_kernels("pinned", {"OPENBLAS_CORETYPE": "Zen"})["OPENBLAS_CORETYPE"] == "Zen"
+    with pytest.raises(ValueError, match="kernels='fast' is unknown; choose one of pinned"):
+        choose_math_kernels("fast", {})

@@ -5,6 +5,8 @@ Modules (one idea each): ``activations``, ``init``, ``layers``, ``losses``, ``op
 ``data``, ``models``, ``gradcheck``, ``train``, ``chains`` (the scalar toys of chapters 1-2),
 ``recurrent`` (unrolled recurrences and a simple RNN layer, chapter 8), ``race`` (the depth race
 of chapter 9; import it explicitly),
+``claims`` (checks that tie the book's sentences to its data), ``experiments`` and ``sweeps``
+(the training experiments reported over several seeds, and their stored results),
 ``diagnose`` (per-layer gradient statistics), ``plots``, ``interactive`` (one description of
 an interactive figure), ``explorers`` (the book's interactive figures), ``figures``
 (kernel-free HTML figures), ``widgets`` (ipywidgets, imported lazily) and ``setup``

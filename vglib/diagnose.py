@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import _checks
+from . import _checks, _stable
 from .layers import Dense, Layer
 from .losses import softmax_cross_entropy
 from .probe import (
@@ -250,13 +250,13 @@ def diagnose(model: Layer, X: np.ndarray, y: np.ndarray, *, loss=softmax_cross_e
         raise ValueError("model has no Dense layer to diagnose")
     reports, all_stats = [], []
     for name, dense, act in groups:
-        grad_norm = float(np.linalg.norm(dense.grads["W"]))
+        grad_norm = float(_stable.norm(dense.grads["W"]))
         stats = None if act is None else activation_stats(act)
         all_stats.append(stats)
         reports.append(LayerReport(
             name=name, shape=dense.params["W"].shape, grad_norm=grad_norm,
-            signal=float(np.linalg.norm(dense._dy)),
-            step_ratio=lr * grad_norm / max(float(np.linalg.norm(dense.params["W"])), 1e-300),
+            signal=float(_stable.norm(dense._dy)),
+            step_ratio=lr * grad_norm / max(float(_stable.norm(dense.params["W"])), 1e-300),
             activation=None if act is None else act.name,
             act_mean=np.nan if stats is None else stats.mean,
             act_std=np.nan if stats is None else stats.std,

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import _checks
+from . import _checks, _stable
 from .layers import Layer
 
 __all__ = ["gradcheck", "gradient_errors", "numeric_gradient", "relative_error"]
@@ -32,8 +32,8 @@ FLOOR_FRACTION = 1e-3
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray, floor: float = 0.0) -> float:
     """``||a - n|| / max(||a|| + ||n||, floor)``; 0.0 when both arrays are zero."""
-    scale = max(float(np.linalg.norm(analytic) + np.linalg.norm(numeric)), floor)
-    return 0.0 if scale == 0 else float(np.linalg.norm(analytic - numeric) / scale)
+    scale = max(float(_stable.norm(analytic) + _stable.norm(numeric)), floor)
+    return 0.0 if scale == 0 else float(_stable.norm(analytic - numeric) / scale)
 
 
 def numeric_gradient(
@@ -116,7 +116,7 @@ def gradient_errors(
             f"f must be a vglib layer/model or a loss function; got {type(f).__name__}"
         )
     floor = FLOOR_FRACTION * max(
-        float(np.linalg.norm(a) + np.linalg.norm(n)) for a, n in pairs.values()
+        float(_stable.norm(a) + _stable.norm(n)) for a, n in pairs.values()
     )
     return {name: relative_error(a, n, floor) for name, (a, n) in pairs.items()}
 

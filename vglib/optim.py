@@ -7,11 +7,9 @@ parameter (``"3.W"``) instead of silently spreading through the weights.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from . import _checks
+from . import _checks, _stable
 
 __all__ = ["SGD", "Adam", "WarmUp", "clip_grad_norm", "clip_grad_value", "global_grad_norm"]
 
@@ -161,16 +159,6 @@ class WarmUp:
         return f"WarmUp({self.optimizer!r}, steps={self.steps})"
 
 
-def _norm(grads: list[np.ndarray]) -> float:
-    with np.errstate(over="ignore"):
-        total = math.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g in grads))
-    if math.isfinite(total):
-        return total
-    # the squares overflowed (a diverging run): scale by the largest element first
-    scale = max(float(np.max(np.abs(g))) for g in grads)
-    return scale * math.sqrt(sum(float(np.sum((g / scale) ** 2)) for g in grads))
-
-
 def _grads(model: object) -> list[np.ndarray]:
     """The gradient arrays of ``model``: its packed buffer if intact, else one per parameter
     (checked, so a NaN or inf names its parameter)."""
@@ -180,8 +168,8 @@ def _grads(model: object) -> list[np.ndarray]:
 
 def global_grad_norm(model: object) -> float:
     """The L2 norm of all gradients of ``model`` taken together as one vector (computed without
-    overflow even when single gradients are near the float64 limit)."""
-    return _norm(_grads(model))
+    overflow or underflow, even for entries near 1e200 or 1e-200)."""
+    return float(_stable.total_norm(_grads(model)))
 
 
 def clip_grad_norm(model: object, max_norm: float) -> float:
@@ -192,7 +180,7 @@ def clip_grad_norm(model: object, max_norm: float) -> float:
     """
     max_norm = _checks.real_number(max_norm, "max_norm", low=0.0, low_open=True)
     grads = _grads(model)
-    total = _norm(grads)
+    total = float(_stable.total_norm(grads))
     if total > max_norm:
         scale = max_norm / total
         for grad in grads:

@@ -2,7 +2,10 @@
 
 The measurements that ``diagnose`` and ``train.fit`` report are computed here, once:
 gradient norms of the weight matrices, activation statistics (mean, std, saturated and dead
-fractions), weight snapshots and the backward signal.
+fractions), weight snapshots and the backward signal. Every norm and standard deviation is
+computed by ``vglib._stable``, which scales by the largest entry first: a gradient of entries
+near 1e-170 gets a norm near 1e-170 (not 0, as squaring the entries would give), and entries
+near 1e200 a finite one.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from functools import cache
 
 import numpy as np
 
-from . import _checks
+from . import _checks, _stable
 from . import activations as _activations
 from .layers import Activation, Dense, Layer, PReLU, Residual, Sequential
 
@@ -58,8 +61,10 @@ def dense_layers(model: Layer) -> list[tuple[str, Dense]]:
 
 
 def grad_norm_per_layer(model: Layer) -> np.ndarray:
-    """L2 norm of ``dL/dW`` of every Dense layer, input side first (after a ``backward``)."""
-    return np.array([np.linalg.norm(layer.grads["W"]) for _, layer in dense_layers(model)])
+    """L2 norm of ``dL/dW`` of every Dense layer, input side first (after a ``backward``),
+    computed without underflow: a gradient of entries near 1e-170 gets a norm near 1e-170,
+    not 0."""
+    return np.array([_stable.norm(layer.grads["W"]) for _, layer in dense_layers(model)])
 
 
 def weight_snapshot(model: Layer) -> list[np.ndarray]:
@@ -88,7 +93,7 @@ def relative_weight_change(model: Layer, before: list[np.ndarray]) -> np.ndarray
                 f"before[{len(changes)}] has shape {w0.shape} but layer {name} has W of shape "
                 f"{layer.params['W'].shape}"
             )
-        changes.append(np.linalg.norm(layer.params["W"] - w0) / np.linalg.norm(w0))
+        changes.append(_stable.norm(layer.params["W"] - w0) / _stable.norm(w0))
     return np.array(changes)
 
 
@@ -106,7 +111,7 @@ def backward_with_signal(model: Sequential, dout: np.ndarray) -> np.ndarray:
     norms = []
     for layer in reversed(model.layers):
         if isinstance(layer, (Dense, Residual)):
-            norms.append(float(np.linalg.norm(grad)))
+            norms.append(float(_stable.norm(grad)))
         grad = layer.backward(grad)
     return np.array(norms[::-1])
 
@@ -147,7 +152,7 @@ def activation_stats(layer: Activation | PReLU) -> ActivationStats:
     flat = slope.reshape(-1, slope.shape[-1])
     return ActivationStats(
         mean=float(a.mean()),
-        std=float(a.std()),
+        std=float(_stable.std(a)),
         saturated=float(np.mean((slope > 0) & (slope < threshold))),
         dead=float(np.mean(np.all(flat == 0, axis=0))),
     )

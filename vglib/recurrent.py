@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _checks
+from . import _checks, _stable
 from . import activations as _activations
 from .layers import Layer
 
@@ -120,16 +120,16 @@ def gradient_through_time(
     rng = _checks.generator(rng)
     W = matrix_with_spectral_radius(n, radius, rng=rng)
     h0 = rng.standard_normal(n)
-    h0 /= np.linalg.norm(h0)
+    h0 /= _stable.norm(h0)
     states = unroll(W, h0, steps, activation=activation)
     g = rng.standard_normal(n)
-    g /= np.linalg.norm(g)
-    norms = np.linalg.norm(backprop_through_time(W, states, g, activation=activation), axis=-1)
+    g /= _stable.norm(g)
+    norms = _stable.norm(backprop_through_time(W, states, g, activation=activation), axis=-1)
     norms = norms[::-1]
     clipped = None
     if clip is not None:  # clipping by norm rescales the whole gradient by one factor
         clip = _checks.real_number(clip, "clip", low=0.0, low_open=True)
-        total = float(np.sqrt(np.sum(norms**2)))
+        total = float(_stable.norm(norms))
         clipped = norms * min(1.0, clip / total) if np.isfinite(total) else None
     return ThroughTime(radius, _activations.get(activation).name, np.arange(steps + 1),
                        norms, clipped)

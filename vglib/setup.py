@@ -11,9 +11,11 @@ import sys
 from dataclasses import dataclass, field
 
 __all__ = [
+    "ALTERNATIVE_KERNELS",
     "PINNED_KERNELS",
     "SUPPORTED",
     "Report",
+    "choose_math_kernels",
     "doctor",
     "glue",
     "in_colab",
@@ -41,6 +43,31 @@ PINNED_KERNELS = {
     "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",  # numpy: AVX2 at most
     "OPENBLAS_CORETYPE": "Haswell",                               # OpenBLAS: its AVX2 kernels
 }
+
+
+# Deliberately different code paths (numpy's SSE baseline loops, OpenBLAS's Sandybridge kernels):
+# the last bits of every trained weight change, so a run under these settings shows whether the
+# book's claims (checked by vglib.claims) hold for a reader whose processor differs.
+ALTERNATIVE_KERNELS = {
+    "NPY_DISABLE_CPU_FEATURES": "X86_V3 X86_V4 AVX512_ICL AVX512_SPR",
+    "OPENBLAS_CORETYPE": "Sandybridge",
+}
+KERNEL_CHOICES = {"pinned": PINNED_KERNELS, "alternative": ALTERNATIVE_KERNELS}
+
+
+def choose_math_kernels(choice: str = "pinned", environ: dict | None = None) -> dict:
+    """Set the kernels ``choice`` names (``"pinned"``, the default, or ``"alternative"``) in
+    ``environ`` (default ``os.environ``) on x86-64. ``"pinned"`` leaves values already set alone
+    (see ``pin_math_kernels``); ``"alternative"`` overrides them. Returns ``environ``."""
+    if choice not in KERNEL_CHOICES:
+        raise ValueError(f"kernels={choice!r} is unknown; choose one of "
+                         f"{', '.join(KERNEL_CHOICES)}")
+    if choice == "pinned":
+        return pin_math_kernels(environ)
+    environ = os.environ if environ is None else environ
+    if platform.machine().lower() in ("x86_64", "amd64"):
+        environ.update(ALTERNATIVE_KERNELS)
+    return environ
 
 
 def pin_math_kernels(environ: dict | None = None) -> dict:

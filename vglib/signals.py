@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _checks
+from . import _checks, _stable
 from .data import spirals
 from .init import recommended_for
 from .layers import Dense
@@ -145,8 +145,8 @@ def compute_signal_std(
     hidden = [layer for layer in model.layers if isinstance(layer, Dense)][:-1]
     return SignalStd(
         activation, depth, init, init_scale,
-        forward=np.array([layer._a.std() for layer in acts]),
-        backward=np.array([layer._dy.std() for layer in hidden]),
+        forward=np.array([_stable.std(layer._a) for layer in acts]),
+        backward=np.array([_stable.std(layer._dy) for layer in hidden]),
     )
 
 
@@ -169,4 +169,4 @@ def block_grad_norms(
     _, dlogits = softmax_cross_entropy(model.forward(X), y)
     model.backward(dlogits)
     per_dense = grad_norm_per_layer(model)[1:-1]  # without the stem and the output layer
-    return np.sqrt((per_dense.reshape(depth, 2) ** 2).sum(axis=1))
+    return _stable.norm(per_dense.reshape(depth, 2), axis=1)

@@ -3,7 +3,8 @@
 ``fit`` shuffles ``(X, y)`` every epoch, steps through it in minibatches and returns a
 ``History``: the loss and accuracy of every epoch and, every ``record_every`` steps, per-layer
 gradient norms, a few weight values per layer ("epoch vs weight value" traces), the size of each
-update relative to the weights, and activation statistics (``probe.activation_stats``).
+update relative to the weights, and activation statistics (``probe.activation_stats``), all
+computed without underflow or overflow (``vglib._stable``).
 A NaN or inf anywhere stops training with a ``FloatingPointError`` naming the step and the
 first layer affected.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _checks
+from . import _checks, _stable
 from .layers import Layer
 from .losses import softmax_cross_entropy
 from .optim import clip_grad_norm, clip_grad_value, global_grad_norm
@@ -86,7 +87,7 @@ def _record(records, step, grads, before, dense, picks, acts) -> None:
     records["steps"].append(step)
     records["grad"].append(grads)
     records["ratio"].append([
-        np.linalg.norm(layer.params["W"] - w0) / max(np.linalg.norm(w0), 1e-300)
+        _stable.norm(layer.params["W"] - w0) / max(_stable.norm(w0), 1e-300)
         for (_, layer), w0 in zip(dense, before, strict=True)])
     records["traces"].append([layer.params["W"].ravel()[p]
                               for (_, layer), p in zip(dense, picks, strict=True)])
@@ -163,7 +164,7 @@ def fit(
                     if clipper is not None:
                         clipper(model)
                     before = [lay.params["W"].copy() for _, lay in dense] if record else None
-                    grads = [np.linalg.norm(lay.grads["W"]) for _, lay in dense] if record else None
+                    grads = [_stable.norm(lay.grads["W"]) for _, lay in dense] if record else None
                     optimizer.step(model)
                 except _checks.NonFiniteError as err:
                     raise _checks.NonFiniteError(

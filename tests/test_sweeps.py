@@ -1,0 +1,54 @@
+"""The chapters' precomputed multi-seed sweeps (vglib/sweeps/*.json): complete, and
+reproducible by re-running a slice of each."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vglib import experiments, sweeps
+
+
+def test_every_sweep_names_an_experiment_and_has_several_seeds():
+    for name, sweep in sweeps.SWEEPS.items():
+        assert callable(getattr(experiments, sweep.function)), name
+        seeds = {p["seed"] for p in sweep.points}
+        assert len(seeds) >= 5, (name, seeds)
+
+
+@pytest.mark.parametrize("name", list(sweeps.SWEEPS))
+def test_the_stored_sweep_is_complete_and_in_order(name):
+    points = sweeps.results(name)
+    assert [p["params"] for p in points] == list(sweeps.SWEEPS[name].points)
+    assert json.loads(sweeps.path(name).read_text())["seconds"] > 0
+
+
+TOOL = Path(__file__).resolve().parent.parent / "tools" / "sweeps.py"
+
+
+def test_a_slice_of_every_sweep_reproduces_exactly():
+    # in a fresh process, where the tool pins the numerical kernels as it did for the sweep
+    done = subprocess.run([sys.executable, str(TOOL), "--check"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "every re-run point reproduces" in done.stdout
+
+
+def test_summary_gives_median_and_range_over_the_seeds():
+    table = sweeps.summary("ch3_moons_depth", "accuracy", by=("setting", "depth"))
+    cell = table[("SGD lr 1, He", 2)]
+    assert len(cell["values"]) == len(sweeps.SEEDS)
+    assert cell["min"] <= cell["median"] <= cell["max"]
+
+
+def test_unknown_or_incomplete_sweeps_are_refused_with_the_way_out(monkeypatch):
+    with pytest.raises(ValueError, match="sweep='nope' is unknown; choose one of"):
+        sweeps.results("nope")
+    extra = sweeps.Sweep("moons_sigmoid_depth", (
+        *sweeps.SWEEPS["ch3_moons_depth"].points, {"setting": "SGD lr 1, He", "depth": 3,
+                                                   "seed": 0}))
+    monkeypatch.setitem(sweeps.SWEEPS, "ch3_moons_depth", extra)
+    with pytest.raises(ValueError, match=r"1 of 76 points missing\); run `python tools/sweeps"):
+        sweeps.results("ch3_moons_depth")

@@ -1,0 +1,164 @@
+"""The training experiments that the chapters report over several seeds.
+
+Each function takes keyword arguments (always a ``seed``) and returns a dict of numbers. A
+chapter runs one of them live; ``vglib.sweeps`` lists the settings and seeds each is run with
+ahead of time (``tools/sweeps.py``), so the chapter can show every seed without waiting.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import data, models, optim, probe, train
+from ._checks import NonFiniteError
+from .losses import softmax_cross_entropy
+
+__all__ = ["MOONS_SETTINGS", "activation_on_spirals", "deep_relu_init", "degradation",
+           "moons_sigmoid_depth", "plain_relu_lr", "residual_1000", "spike"]
+
+MOONS_SETTINGS = {  # chapter 3: label -> (initialisation, optimiser factory)
+    "SGD lr 1, He": ("he_normal", lambda: optim.SGD(1.0)),
+    "SGD lr 1, Xavier": ("xavier_normal", lambda: optim.SGD(1.0)),
+    "Adam lr 0.02, He": ("he_normal", lambda: optim.Adam(0.02)),
+}
+
+
+def moons_sigmoid_depth(setting: str, depth: int, seed: int, *, width: int = 32,
+                        epochs: int = 30, batch_size: int = 32) -> dict:
+    """Chapter 3: a sigmoid MLP of ``depth`` hidden layers trained on 256 two-moons points (the
+    data drawn with ``seed``, the weights with ``seed + 1``, the batch order with ``seed + 2``)
+    under one of ``MOONS_SETTINGS``. Returns the final training accuracy and loss."""
+    if setting not in MOONS_SETTINGS:
+        raise ValueError(f"setting={setting!r} is unknown; choose one of "
+                         f"{', '.join(MOONS_SETTINGS)}")
+    init, make_optimizer = MOONS_SETTINGS[setting]
+    X, y = data.moons(256, np.random.default_rng(seed))
+    model = models.mlp(2, width, depth, 2, activation="sigmoid", init=init,
+                       rng=np.random.default_rng(seed + 1))
+    history = train.fit(model, X, y, optimizer=make_optimizer(), epochs=epochs,
+                        batch_size=batch_size, rng=np.random.default_rng(seed + 2),
+                        record_every=None)
+    return {"accuracy": float(history.epoch_accuracy[-1]),
+            "loss": float(history.epoch_loss[-1])}
+
+
+def activation_on_spirals(activation: str, depth: int, seed: int, *, lr: float = 0.01,
+                          epochs: int = 30, width: int = 32) -> dict:
+    """Chapter 4: an ``mlp`` with ``activation`` (He initialisation) trained with Adam on 256
+    spiral points (drawn with ``seed``; weights ``seed + 1``, batch order ``seed + 2``), as
+    ``explorers.training_curves`` trains it. Returns the final training accuracy and loss."""
+    X, y = data.spirals(256, np.random.default_rng(seed))
+    model = models.mlp(2, width, depth, 2, activation=activation,
+                       rng=np.random.default_rng(seed + 1))
+    history = train.fit(model, X, y, optimizer=optim.Adam(lr), epochs=epochs, batch_size=64,
+                        rng=np.random.default_rng(seed + 2), record_every=None)
+    return {"accuracy": float(history.epoch_accuracy[-1]),
+            "loss": float(history.epoch_loss[-1])}
+
+
+def _off_units(model, X) -> np.ndarray:
+    """Per hidden unit: is its output <= 0 for every row of ``X``?"""
+    model.forward(X, train=False)
+    return np.concatenate([np.all(layer._a <= 0, axis=0)
+                           for _, layer in probe.leaves(model) if probe.is_activation(layer)])
+
+
+def spike(activation: str, seed: int, *, spike_lr: float = 10.0, depth: int = 6,
+          width: int = 32) -> dict:
+    """Chapter 4: train an ``mlp`` on 256 spiral points (data seed 0) with SGD 0.05 for 20
+    epochs (weights ``seed + 1``, batch order ``seed + 2``), take one SGD step of ``spike_lr``
+    on the whole data set, then train 40 more epochs (batch order ``seed + 3``).
+
+    Returns the hidden units off (output <= 0 for every point) right after the spike, those of
+    them still off at the end, those of them whose incoming weights never changed again
+    (frozen), and the final training accuracy.
+    """
+    X, y = data.spirals(256, np.random.default_rng(0))
+    model = models.mlp(2, width, depth, 2, activation=activation,
+                       rng=np.random.default_rng(seed + 1))
+    train.fit(model, X, y, optimizer=optim.SGD(0.05), epochs=20, batch_size=64,
+              rng=np.random.default_rng(seed + 2), record_every=None)
+    _, dlogits = softmax_cross_entropy(model.forward(X), y)
+    model.backward(dlogits)
+    optim.SGD(spike_lr).step(model)                                   # the spike
+    off = _off_units(model, X)
+    hidden = [layer for _, layer in probe.dense_layers(model)][:depth]
+    after_spike = [layer.params["W"].copy() for layer in hidden]
+    history = train.fit(model, X, y, optimizer=optim.SGD(0.05), epochs=40, batch_size=64,
+                        rng=np.random.default_rng(seed + 3), record_every=None)
+    still_off = _off_units(model, X)
+    frozen = np.concatenate([np.all(layer.params["W"] == w, axis=0)
+                             for layer, w in zip(hidden, after_spike, strict=True)])
+    return {"off": int(off.sum()), "still_off": int((off & still_off).sum()),
+            "frozen": int((off & frozen).sum()),
+            "accuracy": float(history.epoch_accuracy[-1])}
+
+
+def deep_relu_init(init: str, seed: int, *, depth: int = 30, width: int = 32, lr: float = 0.02,
+                   batch_size: int = 16, epochs: int = 30) -> dict:
+    """Chapter 5: a deep ReLU ``mlp`` initialised with ``init``, trained with plain SGD on 256
+    spiral points (data seed 0; weights ``seed + 1``, batch order ``seed + 2``). Returns the
+    final accuracy, the loss of every epoch and every layer's ``||dL/dW||`` at the first step."""
+    X, y = data.spirals(256, np.random.default_rng(0))
+    model = models.mlp(2, width, depth, 2, activation="relu", init=init,
+                       rng=np.random.default_rng(seed + 1))
+    history = train.fit(model, X, y, optimizer=optim.SGD(lr), epochs=epochs,
+                        batch_size=batch_size, rng=np.random.default_rng(seed + 2),
+                        record_every=10**6)  # the per-layer record of the first step only
+    return {"accuracy": float(history.epoch_accuracy[-1]),
+            "epoch_loss": [float(v) for v in history.epoch_loss],
+            "grad_norms_step1": [float(v) for v in history.grad_norms[0]]}
+
+
+def degradation(depth: int, residual: bool, seed: int, *, width: int = 32,
+                epochs: int = 60) -> dict:
+    """Chapter 7: a ReLU + BatchNorm ``mlp``, plain or residual, trained with SGD (momentum 0.9,
+    learning rate 0.05, batches of 64) on 256 spiral points (data seed 0; weights ``seed + 1``,
+    batch order ``seed + 2``). Returns the final training accuracy and loss."""
+    X, y = data.spirals(256, np.random.default_rng(0))
+    model = models.mlp(2, width, depth, 2, residual=residual, norm="batch",
+                       rng=np.random.default_rng(seed + 1))
+    history = train.fit(model, X, y, optimizer=optim.SGD(0.05, momentum=0.9), epochs=epochs,
+                        batch_size=64, rng=np.random.default_rng(seed + 2), record_every=None)
+    return {"accuracy": float(history.epoch_accuracy[-1]),
+            "loss": float(history.epoch_loss[-1])}
+
+
+def residual_1000(seed: int, *, depth: int = 1000, target: float = 0.95,
+                  max_epochs: int = 30) -> dict:
+    """Chapter 7: a residual ReLU + BatchNorm ``mlp`` of ``depth`` blocks (width 32) trained with
+    Adam (0.01, batches of 64) on 256 spiral points (data seed 0; weights ``seed + 1``, batch
+    order ``seed + 2``) one epoch at a time until its training accuracy reaches ``target``.
+    Returns the epochs it took (``max_epochs`` if it never did), the final training accuracy and
+    the accuracy on 512 unseen points (data seed 99)."""
+    X, y = data.spirals(256, np.random.default_rng(0))
+    X_test, y_test = data.spirals(512, np.random.default_rng(99))
+    model = models.mlp(2, 32, depth, 2, residual=True, norm="batch",
+                       rng=np.random.default_rng(seed + 1))
+    adam, shuffle = optim.Adam(0.01), np.random.default_rng(seed + 2)
+    epochs = 0
+    while epochs < max_epochs:
+        history = train.fit(model, X, y, optimizer=adam, epochs=1, batch_size=64, rng=shuffle,
+                            record_every=None)
+        epochs += 1
+        if history.epoch_accuracy[-1] >= target:
+            break
+    return {"epochs": epochs, "accuracy": float(history.epoch_accuracy[-1]),
+            "test_accuracy": float(train.accuracy(model, X_test, y_test))}
+
+
+def plain_relu_lr(lr: float, seed: int, *, depth: int = 100, epochs: int = 30) -> dict:
+    """The gallery's 100-layer plain ReLU network (He initialisation, width 32, weights drawn
+    with ``seed``) trained with Adam at learning rate ``lr`` for ``epochs`` epochs of batches of
+    64 (order ``seed + 1``) on the depth race's 256 spiral points (data seed 12345). Returns the
+    final training accuracy and whether training stopped on a non-finite value."""
+    X, y = data.spirals(256, np.random.default_rng(12345))
+    model = models.mlp(2, 32, depth, 2, activation="relu", init="he_normal",
+                       rng=np.random.default_rng(seed))
+    try:
+        history = train.fit(model, X, y, optimizer=optim.Adam(lr), epochs=epochs,
+                            batch_size=64, rng=np.random.default_rng(seed + 1),
+                            record_every=None)
+    except NonFiniteError:
+        return {"accuracy": 0.0, "diverged": True}
+    return {"accuracy": float(history.epoch_accuracy[-1]), "diverged": False}

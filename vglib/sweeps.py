@@ -1,0 +1,105 @@
+"""Multi-seed results computed ahead of time: the training experiments whose seeds and settings
+together take too long to run while a chapter executes.
+
+A *sweep* is an experiment function of ``vglib.experiments`` (keyword arguments in, a dict of
+numbers out) and the list of argument sets it is run with (``SWEEPS``). ``tools/sweeps.py``
+runs every set (resumable: each finished point is written at once) into
+``vglib/sweeps/<name>.json``, shipped with vglib so a notebook in Colab reads it too. A chapter
+shows the stored results (``results(name)``, ``table(name, ...)``) beside one live run of the
+same function, and ``tests/test_sweeps.py`` re-runs a slice of every sweep and checks that it
+reproduces the stored numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib import resources
+from itertools import product
+from pathlib import Path
+
+import numpy as np
+
+from . import experiments
+
+__all__ = ["SEEDS", "SWEEPS", "Sweep", "grid", "path", "results", "summary"]
+
+SEEDS = (0, 1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """``function`` (a name in ``vglib.experiments``) run with every dict of ``points``."""
+
+    function: str
+    points: tuple[dict, ...]
+
+    @property
+    def run(self) -> Callable[..., dict]:
+        return getattr(experiments, self.function)
+
+
+def grid(**axes: Iterable) -> tuple[dict, ...]:
+    """Every combination of the given axes, seeds last: ``grid(depth=(2, 4), seed=SEEDS)``."""
+    names = list(axes)
+    return tuple(dict(zip(names, values, strict=True))
+                 for values in product(*(tuple(axes[n]) for n in names)))
+
+
+SWEEPS = {
+    # chapter 3: sigmoid networks on the moons, by depth, under three training settings
+    "ch3_moons_depth": Sweep("moons_sigmoid_depth", grid(
+        setting=("SGD lr 1, He", "SGD lr 1, Xavier", "Adam lr 0.02, He"),
+        depth=(2, 4, 6, 8, 10), seed=SEEDS)),
+    # chapter 4: one oversized step, then 40 epochs, for three members of the ReLU family
+    "ch4_spike": Sweep("spike", grid(activation=("relu", "leaky_relu", "prelu"), seed=SEEDS)),
+    # chapter 4: the same network trained with every activation, at three depths
+    "ch4_activations": Sweep("activation_on_spirals", grid(
+        activation=("sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "gelu", "silu"),
+        depth=(3, 8, 15), seed=SEEDS)),
+    # chapter 5: a 30-layer ReLU network, Xavier against He
+    "ch5_xavier_he": Sweep("deep_relu_init", grid(init=("xavier_normal", "he_normal"),
+                                                   seed=SEEDS)),
+    # chapter 7: the degradation problem, plain against residual
+    "ch7_degradation": Sweep("degradation", grid(depth=(10, 30, 60), residual=(False, True),
+                                                 seed=SEEDS)),
+    # chapter 7: a thousand residual blocks, trained to 95 %
+    "ch7_residual_1000": Sweep("residual_1000", grid(seed=SEEDS)),
+    # the gallery: is the 100-layer plain ReLU network's fault the learning rate?
+    "gallery_plain_relu_lr": Sweep("plain_relu_lr", grid(
+        lr=(1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3), seed=SEEDS)),
+}
+
+
+def path(name: str) -> Path:
+    """Where sweep ``name``'s results live (inside the installed vglib)."""
+    if name not in SWEEPS:
+        raise ValueError(f"sweep={name!r} is unknown; choose one of {', '.join(SWEEPS)}")
+    return Path(str(resources.files("vglib").joinpath("sweeps", f"{name}.json")))
+
+
+def results(name: str) -> list[dict]:
+    """The stored points of sweep ``name``: a list of ``{"params": ..., "result": ...}`` in the
+    order of ``SWEEPS[name].points``; raises if the sweep has not been run completely."""
+    file = path(name)
+    stored = json.loads(file.read_text())["points"] if file.exists() else []
+    by_params = {json.dumps(p["params"], sort_keys=True): p for p in stored}
+    missing = [p for p in SWEEPS[name].points if json.dumps(p, sort_keys=True) not in by_params]
+    if missing:
+        raise ValueError(f"sweep {name!r} is incomplete ({len(missing)} of "
+                         f"{len(SWEEPS[name].points)} points missing); run "
+                         f"`python tools/sweeps.py {name}`")
+    return [by_params[json.dumps(p, sort_keys=True)] for p in SWEEPS[name].points]
+
+
+def summary(name: str, key: str, by: tuple[str, ...]) -> dict[tuple, dict]:
+    """Median, min and max of result ``key`` over the seeds, for every combination of the
+    parameters ``by``: ``{(value, ...): {"median", "min", "max", "values"}}``."""
+    groups: dict[tuple, list[float]] = {}
+    for point in results(name):
+        groups.setdefault(tuple(point["params"][b] for b in by), []).append(
+            point["result"][key])
+    return {group: {"median": float(np.median(values)), "min": float(min(values)),
+                    "max": float(max(values)), "values": values}
+            for group, values in groups.items()}
