@@ -6,6 +6,7 @@ two optimisers, measured.
     python tools/depth_race.py --summary       # only rewrite vglib/depth_race_sweep.json
     python tools/depth_race.py --status        # what is done, what is left, compute time so far
     python tools/depth_race.py --backend dask  # on a cluster (see below)
+    python tools/depth_race.py --check         # re-run a slice of the cache, compare exactly
 
 What is measured, and how the learning rates are searched, is defined in ``vglib.race`` (its
 module docstring; the chapter quotes it). Every single training run (series, depth, seed, rate)
@@ -113,6 +114,27 @@ def write_summary(runs: dict, wall_seconds: float | None = None) -> dict:
     return result
 
 
+def check(runs: dict) -> list[str]:
+    """Re-run, for every series, its cheapest cached success and failure (the shallowest depth);
+    the mismatches in success, steps or divergence, if any."""
+    problems = []
+    for series in race.SERIES:
+        mine = [row for key, row in runs.items() if key[:3] == (series.config, series.width,
+                                                                 series.optimiser)]
+        for wanted in (True, False):
+            rows = sorted((r for r in mine if r["success"] == wanted),
+                          key=lambda r: (r["depth"], r["steps"], r["seed"], r["k"]))
+            if not rows:
+                continue
+            row = rows[0]
+            again = _task(series, row["depth"], row["seed"], row["k"])
+            if any(again[f] != row[f] for f in ("success", "steps", "diverged")):
+                problems.append(f"{series.label} depth {row['depth']} seed {row['seed']} "
+                                f"lr {row['lr']:g}: stored {row['success']}/{row['steps']}, "
+                                f"now {again['success']}/{again['steps']}")
+    return problems
+
+
 def status(runs: dict) -> None:
     for series in race.SERIES:
         rows = race.summarise(series, runs)
@@ -165,7 +187,13 @@ def main() -> None:
     parser.add_argument("--scheduler", help="the dask scheduler's address (with --backend dask)")
     parser.add_argument("--summary", action="store_true", help="only rewrite the summary")
     parser.add_argument("--status", action="store_true", help="print progress and stop")
+    parser.add_argument("--check", action="store_true",
+                        help="re-run a slice of the cached runs and compare")
     args = parser.parse_args()
+    if args.check:
+        problems = check(load_cache())
+        print("\n".join(problems) or "every re-run reproduces the cached run")
+        return 1 if problems else 0
     if args.status:
         status(load_cache())
         return

@@ -14,7 +14,8 @@ from ._checks import NonFiniteError
 from .losses import softmax_cross_entropy
 
 __all__ = ["MOONS_SETTINGS", "activation_on_spirals", "deep_relu_init", "degradation",
-           "moons_sigmoid_depth", "plain_relu_lr", "residual_1000", "spike"]
+           "moons_sigmoid_depth", "plain_relu_lr", "residual_1000",
+           "shape_on_two_turns", "spike"]
 
 MOONS_SETTINGS = {  # chapter 3: label -> (initialisation, optimiser factory)
     "SGD lr 1, He": ("he_normal", lambda: optim.SGD(1.0)),
@@ -162,3 +163,15 @@ def plain_relu_lr(lr: float, seed: int, *, depth: int = 100, epochs: int = 30) -
     except NonFiniteError:
         return {"accuracy": 0.0, "diverged": True}
     return {"accuracy": float(history.epoch_accuracy[-1]), "diverged": False}
+
+
+def shape_on_two_turns(depth: int, width: int, seed: int, *, epochs: int = 60) -> dict:
+    """Chapter 9: a ReLU ``mlp`` of ``depth`` hidden layers of ``width`` units trained with Adam
+    (0.01, batches of 64) on 512 points of a two-turn spiral (data seed 5; weights ``seed + 1``,
+    batch order ``seed + 2``). Returns the parameter count and the final training accuracy."""
+    X, y = data.spirals(512, np.random.default_rng(5), turns=2.0)
+    model = models.mlp(2, width, depth, 2, rng=np.random.default_rng(seed + 1))
+    history = train.fit(model, X, y, optimizer=optim.Adam(0.01), epochs=epochs, batch_size=64,
+                        rng=np.random.default_rng(seed + 2), record_every=None)
+    return {"parameters": int(sum(p.size for _, p, _ in model.parameters())),
+            "accuracy": float(history.epoch_accuracy[-1])}

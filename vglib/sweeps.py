@@ -66,6 +66,10 @@ SWEEPS = {
                                                  seed=SEEDS)),
     # chapter 7: a thousand residual blocks, trained to 95 %
     "ch7_residual_1000": Sweep("residual_1000", grid(seed=SEEDS)),
+    # chapter 9: fewer layers as a fix, on a task that needs depth
+    "ch9_shapes": Sweep("shape_on_two_turns", tuple(
+        dict(depth=d, width=w, seed=s) for d, w in ((1, 32), (1, 243), (1, 1000), (2, 32), (4, 32))
+        for s in SEEDS)),
     # the gallery: is the 100-layer plain ReLU network's fault the learning rate?
     "gallery_plain_relu_lr": Sweep("plain_relu_lr", grid(
         lr=(1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3), seed=SEEDS)),
