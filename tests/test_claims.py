@@ -4,8 +4,8 @@ import pytest
 from vglib import claims
 
 
-def test_a_true_claim_prints_the_numbers_it_compared_and_returns_the_value(capsys):
-    assert claims.that("layer 1 gets less", 0.341, "<", 0.867) == 0.341
+def test_a_true_claim_prints_the_numbers_it_compared_and_returns_nothing(capsys):
+    assert claims.that("layer 1 gets less", 0.341, "<", 0.867) is None
     assert capsys.readouterr().out == "✓ layer 1 gets less: 0.341 < 0.867\n"
     assert claims.checked()[-1] == "layer 1 gets less"
 

@@ -4,6 +4,12 @@ import pytest
 from vglib import explorers, signals
 from vglib.chains import signal_after_layers
 from vglib.diagnose import compute_grad_norms_at_init
+from vglib.figures import prompt_markup
+from vglib.interactive import Explorer
+
+# every factory in explorers.__all__ builds one of the book's figures, with its prompts, except
+# the building block the others share
+BOOK_FIGURES = [name for name in explorers.__all__ if name != "gradient_flow"]
 
 
 def test_signal_chain_is_factor_to_the_power_and_crops_to_the_layer_count():
@@ -13,11 +19,53 @@ def test_signal_chain_is_factor_to_the_power_and_crops_to_the_layer_count():
     (shown,) = ex.visible([line], 20)
     assert shown.x[-1] == 20 and np.isclose(shown.y[-1], 0.5**20)
     assert ex.caption_for({"factor": 0.9, "layers": 10}) == (
-        "After 10 layers, a factor of 0.9 per layer leaves 0.349 of the signal.")
+        "After 10 layers, a factor of 0.9 per layer has multiplied the signal by 0.349.")
+
+
+def test_the_factor_that_keeps_half_the_signal_over_100_layers_is_a_state_of_the_slider():
+    ex = explorers.signal_chain()
+    keeps_half = 2 ** (-1 / 100)  # 0.99309
+    nearest = min(ex.controls[0].values, key=lambda f: abs(f - keeps_half))
+    assert abs(nearest - keeps_half) < 0.001
+    (line,) = ex.visible(ex.series(factor=nearest), 100)
+    assert abs(line.y[-1] - 0.5) < 0.01
+    assert {0.97, 0.99, 0.993, 0.995} <= set(explorers.FACTORS)
+    assert list(explorers.FACTORS) == sorted(explorers.FACTORS)
+
+
+@pytest.fixture(scope="module")
+def book_figures():
+    return {name: getattr(explorers, name)() for name in BOOK_FIGURES}
+
+
+@pytest.mark.parametrize("name", BOOK_FIGURES)
+def test_every_book_figure_has_prompts_whose_values_are_states_and_whose_conditions_hold(
+    book_figures, name
+):
+    ex = book_figures[name]
+    assert isinstance(ex, Explorer) and ex.prompts, f"{name} has no prompts"
+    controls = {c.name: c for c in ex.controls}
+    for prompt in ex.prompts:
+        for control, value in prompt.settings.items():
+            assert value in controls[control].values, (name, prompt.text, control, value)
+        for state in ex.prompt_states(prompt):
+            assert ex.caption_for(state)  # the caption the reader sees in that state
+    lines = ex.check_prompts()  # raises ClaimError if the figure no longer shows what it says
+    assert len(lines) == len(ex.prompts) and all(line.startswith("✓ ") for line in lines)
+    assert prompt_markup(ex).count("<li>") == len(ex.prompts)
+
+
+def test_a_figure_built_with_other_control_values_refuses_prompts_it_cannot_show():
+    with pytest.raises(ValueError, match=r"sets depth=15, which is not a state of the figure: "
+                                         r"depth takes 2, 3"):
+        explorers.training_curves("relu", 2, activations=("relu", "sigmoid"), depths=(2, 3))
+    small = explorers.training_curves("relu", 2, activations=("relu", "sigmoid"), depths=(2, 3),
+                                      epochs=1, prompts=())
+    assert small.prompts == ()
 
 
 def test_grad_norms_at_init_matches_the_diagnose_function():
-    ex = explorers.grad_norms_at_init(seed=3)
+    ex = explorers.grad_norms_at_init(seed=3, prompts=())
     (line,) = ex.series(activation="tanh", depth=15)
     direct = compute_grad_norms_at_init("tanh", 15, rng=np.random.default_rng(3))
     assert np.array_equal(line.y, direct.norms)
@@ -45,7 +93,7 @@ def test_gradient_flow_refuses_unknown_controls():
 
 
 def test_signal_propagation_shows_forward_and_backward_spread():
-    ex = explorers.signal_propagation(depth=10)
+    ex = explorers.signal_propagation(depth=10, prompts=())
     forward, backward = ex.series(activation="relu", init="he_normal", init_scale=1.0)
     assert forward.y.shape == backward.y.shape == (10,) and backward.dashed
     assert "he_normal x 1" in ex.caption_for({"activation": "relu", "init": "he_normal",
@@ -56,11 +104,11 @@ def test_signal_propagation_shows_forward_and_backward_spread():
 
 def test_training_explorers_train_once_per_state():
     curves = explorers.training_curves("relu", 2, activations=("relu", "sigmoid"), depths=(2, 3),
-                                       epochs=3)
+                                       epochs=3, prompts=())
     (loss,) = curves.series(activation="relu", depth=2)
     assert loss.x.tolist() == [1, 2, 3] and "final training accuracy" in loss.note
     grads = explorers.training_gradients("relu", 2, activations=("relu", "tanh"), depths=(2, 3),
-                                         epochs=2)
+                                         epochs=2, prompts=())
     first, last = grads.series(activation="tanh", depth=3)
     assert first.y.shape == last.y.shape == (4,)
     with pytest.raises(ValueError, match="optimizer='rmsprop' is unknown"):
@@ -69,13 +117,14 @@ def test_training_explorers_train_once_per_state():
 
 def test_training_curves_carry_the_final_numbers_for_tables():
     ex = explorers.training_curves("relu", 2, activations=("relu", "tanh"), depths=(2, 3),
-                                   epochs=2)
+                                   epochs=2, prompts=())
     (line,) = ex.series(activation="relu", depth=2)
     assert set(line.info) == {"accuracy", "loss"} and line.info["loss"] == line.y[-1]
 
 
 def test_gradient_flow_takes_its_depth_stops_from_the_caller():
     ex = explorers.gradient_flow("sigmoid", 100, controls=("skip", "depth"), depths=(10, 100))
+    assert ex.prompts == ()  # the building block has none; the book's uses bring theirs
     assert ex.controls[0].values == (10, 100)  # controls come in ALL_CONTROLS order
     (plain,) = ex.series(skip="plain", depth=100)
     (res,) = ex.series(skip="residual", depth=100)
@@ -98,10 +147,21 @@ def test_exploding_recurrence_follows_the_spectral_radius_and_clips_by_one_facto
 
 
 def test_norm_placement_shows_pre_and_post_norm_for_each_depth():
-    ex = explorers.norm_placement(depths=(4, 8), depth=8, seeds=2)
+    ex = explorers.norm_placement(depths=(4, 8), depth=8, seeds=2, prompts=())
     assert [c.name for c in ex.controls] == ["depth"]
     pre, post = ex.series(depth=4)
     assert (pre.label, post.label) == ("pre-norm", "post-norm")
     assert pre.x.tolist() == [1, 2, 3, 4] and post.y.shape == (4,)
     runs = [signals.block_grad_norms(4, "post", rng=np.random.default_rng(s)) for s in (0, 1)]
     assert np.allclose(post.y, np.sqrt(runs[0] * runs[1]))
+
+
+def test_the_chapter_figures_built_on_gradient_flow_keep_their_names_and_controls(book_figures):
+    normalisation = book_figures["normalisation_depth"]
+    assert normalisation.name == "bn-depth"
+    assert [c.name for c in normalisation.controls] == ["depth", "norm"]
+    residual = book_figures["residual_depth"]
+    assert residual.name == "residual-depth" and residual.controls[0].values == (10, 25, 50, 100)
+    fixes = book_figures["all_fixes"]
+    assert fixes.name == "all-fixes"
+    assert [c.name for c in fixes.controls] == ["activation", "norm", "skip"]

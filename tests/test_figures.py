@@ -9,7 +9,7 @@ import re
 import pytest
 
 from vglib import explorers
-from vglib.figures import MAX_BYTES, KernelFreeFigure
+from vglib.figures import MAX_BYTES, KernelFreeFigure, prompt_markup
 
 
 @pytest.fixture(scope="module")
@@ -61,14 +61,32 @@ def test_controls_are_labelled_and_the_caption_is_the_text_alternative(figures):
 
 
 def test_caption_shown_before_javascript_runs_is_the_default_state(figures):
-    assert ("After 10 layers, a factor of 0.9 per layer leaves 0.349 of the signal."
+    assert ("After 10 layers, a factor of 0.9 per layer has multiplied the signal by 0.349."
             in figures[0].html)
 
 
 def test_repr_is_stable_and_informative(figures):
-    assert re.fullmatch(r"KernelFreeFigure\('signal-chain': 2 controls, 30 precomputed states, "
+    assert re.fullmatch(r"KernelFreeFigure\('signal-chain': 2 controls, 34 precomputed states, "
                         r"\d+\.\d kB\)", repr(figures[0]))
     assert figures[0]._repr_html_() == figures[0].html
+
+
+def test_the_prompts_are_listed_under_the_caption_each_with_what_the_reader_should_see(figures):
+    chain = figures[0]
+    caption_end = chain.html.index('class="vgfig-caption"')
+    prompts = chain.html.index('class="vgfig-prompts"')
+    assert caption_end < prompts < chain.html.index('<script type="application/json"')
+    ex = chain.explorer
+    assert chain.html.count("<li>") == len(ex.prompts) == chain.html.count("<details>")
+    find_half = next(p for p in ex.prompts if "half of the signal" in p.text)
+    assert find_half.text in chain.html
+    # the answer sits behind the fold: the state and the caption the reader will see there
+    assert ("<summary>What you should see</summary><p>factor per layer 0.99, number of layers "
+            "100: “After 100 layers, a factor of 0.99 per layer has multiplied the signal by "
+            "0.366.”</p><p>factor per layer 0.993, number of layers 100: “After 100 layers, a "
+            "factor of 0.993 per layer has multiplied the signal by 0.495.”</p>") in chain.html
+    assert prompt_markup(explorers.gradient_flow(controls=("depth",))) == ""
+    assert "float32&#x27;s machine epsilon" in chain.html  # prompt text is escaped
 
 
 def test_over_budget_and_bad_input_are_refused(monkeypatch):

@@ -4,6 +4,7 @@ import pytest
 ipywidgets = pytest.importorskip("ipywidgets")
 
 from vglib import explorers  # noqa: E402
+from vglib.figures import prompt_markup  # noqa: E402
 from vglib.widgets import ExplorerView, explorer_widget  # noqa: E402
 
 
@@ -39,6 +40,13 @@ def test_redraw_from_cached_axes_is_pixel_identical_to_a_full_draw():
     view.png()
     view.draw({"factor": 0.9, "layers": 10})
     assert view.png() == full
+
+
+def test_the_widget_shows_the_same_prompts_as_the_html_figure():
+    ex = explorers.signal_chain()
+    box = ex.widget()
+    assert box.children[-1] is box.prompts
+    assert box.prompts.value == prompt_markup(ex) and "half of the signal" in box.prompts.value
 
 
 def test_refuses_something_that_is_not_an_explorer():

@@ -96,9 +96,10 @@ def _check_relation(relation: str, bound, rel, abs_) -> None:
 
 
 def that(statement: str, value, relation: str, bound, *, rel: float | None = None,
-         abs: float | None = None, fmt: str = ".3g"):
-    """Check that ``value relation bound`` holds, print ``✓ statement: value relation bound``
-    and return ``value``; raise ``ClaimError`` naming the statement and the numbers if not.
+         abs: float | None = None, fmt: str = ".3g") -> None:
+    """Check that ``value relation bound`` holds and print ``✓ statement: value relation bound``;
+    raise ``ClaimError`` naming the statement and the numbers if not. Returns nothing, so a cell
+    that ends with a check shows only the ✓ line.
 
     ``value`` is the measured number (or array: every element must satisfy the relation);
     ``bound`` the number, array or interval the sentence compares it with.
@@ -121,7 +122,6 @@ def that(statement: str, value, relation: str, bound, *, rel: float | None = Non
         raise ClaimError(f"the claim no longer holds: {statement}: {line} is false{which}")
     _CHECKED.append(statement)
     print(f"✓ {statement}: {line}{count}")
-    return value
 
 
 def word(value, relation: str, bound, yes: str, no: str) -> str:

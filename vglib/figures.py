@@ -2,10 +2,11 @@
 
 ``KernelFreeFigure(explorer)`` evaluates the explorer's ``compute`` for every combination of its
 data controls, and emits a single ``<div>`` with the controls (``<input type=range>`` and
-``<select>``), an SVG drawn by a small inline script from inline JSON data, and a caption that is
-also the figure's text alternative. Nothing is loaded from anywhere: no external scripts, fonts
-or CDNs, so it works in the built book, from ``file://`` and offline. In Jupyter it renders as
-the cell's HTML output; moving a control needs no kernel.
+``<select>``), an SVG drawn by a small inline script from inline JSON data, a caption that is
+also the figure's text alternative, and the explorer's "try this" prompts (``prompt_markup``).
+Nothing is loaded from anywhere: no external scripts, fonts or CDNs, so it works in the built
+book, from ``file://`` and offline. In Jupyter it renders as the cell's HTML output; moving a
+control needs no kernel.
 
 Output is deterministic (ids come from the explorer's name, numbers are rounded to 4
 significant digits), so nbval can compare it like any other output.
@@ -21,7 +22,7 @@ import numpy as np
 
 from .interactive import MIN_DECADES, Explorer, Series
 
-__all__ = ["MAX_BYTES", "KernelFreeFigure"]
+__all__ = ["MAX_BYTES", "KernelFreeFigure", "prompt_markup"]
 
 MAX_BYTES = 200_000  # size budget of one figure's HTML
 _SCRIPT = (Path(__file__).with_name("figure.js")).read_text()
@@ -33,6 +34,10 @@ _STYLE = """
 #{id} .vgfig-controls output {{ min-width: 4.5em; font-variant-numeric: tabular-nums; }}
 #{id} svg {{ width: 100%; max-width: 720px; height: auto; display: block; }}
 #{id} .vgfig-caption {{ font-size: 0.95em; margin: 0.25em 0 0; }}
+#{id} .vgfig-prompts {{ font-size: 0.95em; margin: 0.75em 0 0; }}
+#{id} .vgfig-prompts p {{ margin: 0.25em 0; }}
+#{id} .vgfig-prompts ol {{ margin: 0.25em 0; padding-left: 1.5em; }}
+#{id} .vgfig-prompts summary {{ cursor: pointer; font-size: 0.9em; }}
 """
 
 
@@ -50,6 +55,25 @@ def _encode_x(x: np.ndarray) -> list[float] | dict[str, float]:
 def _encode_series(s: Series) -> dict:
     return {"label": s.label, "color": s.color, "dashed": s.dashed, "note": s.note,
             "x": _encode_x(s.x), "y": _round(s.y)}
+
+
+def prompt_markup(explorer: Explorer) -> str:
+    """The explorer's prompts as HTML: a numbered list, each prompt with the state it asks for
+    and the captions of the states it reads folded under "What you should see"; ``""`` if the
+    explorer has no prompts. Both front ends show it under the figure."""
+    if not explorer.prompts:
+        return ""
+    items = []
+    for prompt in explorer.prompts:
+        shown = "".join(
+            f"<p>{html.escape(explorer.describe_state(state))}: "
+            f"“{html.escape(explorer.caption_for(state))}”</p>"
+            for state in explorer.prompt_states(prompt)
+        )
+        items.append(f"<li>{html.escape(prompt.text)}<details><summary>What you should see"
+                     f"</summary>{shown}</details></li>")
+    return ('<div class="vgfig-prompts"><p><strong>Try this</strong></p>'
+            f"<ol>{''.join(items)}</ol></div>")
 
 
 class KernelFreeFigure:
@@ -126,6 +150,7 @@ class KernelFreeFigure:
             "This interactive figure needs JavaScript (in Jupyter: a trusted notebook).</text>"
             "</svg>"
             f'<p class="vgfig-caption" id="{self.id}-caption" aria-live="polite">{caption}</p>'
+            f"{prompt_markup(ex)}"
             f'<script type="application/json" id="{self.id}-data">{data}</script>'
             f"<script>{_SCRIPT.replace('__VGFIG_ID__', self.id)}</script>"
             "</div>"

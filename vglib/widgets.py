@@ -22,6 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
+from .figures import prompt_markup
 from .interactive import Explorer
 
 __all__ = ["ExplorerView", "explorer_widget"]
@@ -122,12 +123,12 @@ class ExplorerView:
 
 
 def explorer_widget(explorer: Explorer):
-    """Controls for every ``Control`` of ``explorer``, the title, the figure and its caption, in a
-    ``VBox``.
+    """Controls for every ``Control`` of ``explorer``, the title, the figure, its caption and its
+    "try this" prompts (the same markup as the kernel-free figure's), in a ``VBox``.
 
-    The box also carries ``.controls`` (name -> control widget), ``.image`` and ``.caption``
-    (the figure and caption widgets), ``.view`` (the ``ExplorerView``) and ``.refresh()``
-    (redraw for the current control values).
+    The box also carries ``.controls`` (name -> control widget), ``.image``, ``.caption`` and
+    ``.prompts`` (the figure, caption and prompt widgets), ``.view`` (the ``ExplorerView``) and
+    ``.refresh()`` (redraw for the current control values).
     """
     widgets = _ipywidgets()
     if not isinstance(explorer, Explorer):
@@ -154,8 +155,9 @@ def explorer_widget(explorer: Explorer):
 
     for widget in controls.values():
         widget.observe(refresh, names="value")
-    box = widgets.VBox([widgets.HBox(list(controls.values())), title, image, caption])
+    prompts = widgets.HTML(prompt_markup(explorer))
+    box = widgets.VBox([widgets.HBox(list(controls.values())), title, image, caption, prompts])
     box.controls, box.view, box.refresh = controls, view, refresh
-    box.image, box.caption = image, caption
+    box.image, box.caption, box.prompts = image, caption, prompts
     refresh()
     return box
