@@ -15,7 +15,7 @@ from .losses import softmax_cross_entropy
 
 __all__ = ["MOONS_SETTINGS", "activation_on_spirals", "deep_relu_init", "degradation",
            "moons_sigmoid_depth", "plain_relu_lr", "residual_1000",
-           "shape_on_two_turns", "spike"]
+           "shape_on_two_turns", "spike", "train_on_spirals"]
 
 MOONS_SETTINGS = {  # chapter 3: label -> (initialisation, optimiser factory)
     "SGD lr 1, He": ("he_normal", lambda: optim.SGD(1.0)),
@@ -43,16 +43,27 @@ def moons_sigmoid_depth(setting: str, depth: int, seed: int, *, width: int = 32,
             "loss": float(history.epoch_loss[-1])}
 
 
-def activation_on_spirals(activation: str, depth: int, seed: int, *, lr: float = 0.01,
-                          epochs: int = 30, width: int = 32) -> dict:
-    """Chapter 4: an ``mlp`` with ``activation`` (He initialisation) trained with Adam on 256
-    spiral points (drawn with ``seed``; weights ``seed + 1``, batch order ``seed + 2``), as
-    ``explorers.training_curves`` trains it. Returns the final training accuracy and loss."""
+def train_on_spirals(activation: str, depth: int, seed: int, *, optimizer: str = "adam",
+                     lr: float = 0.01, epochs: int = 30, width: int = 32,
+                     record: bool = False) -> train.History:
+    """An ``mlp`` with ``activation`` (He initialisation) trained on 256 spiral points (drawn
+    with ``seed``; weights ``seed + 1``, batch order ``seed + 2``) in minibatches of 64, with
+    ``optimizer`` ("adam" or "sgd") at ``lr``; ``record=True`` keeps one per-layer record per
+    epoch. Every activation starts from the same weights, so two runs differ in the activation
+    only (chapters 3 and 4, and their interactive figures)."""
     X, y = data.spirals(256, np.random.default_rng(seed))
     model = models.mlp(2, width, depth, 2, activation=activation,
                        rng=np.random.default_rng(seed + 1))
-    history = train.fit(model, X, y, optimizer=optim.Adam(lr), epochs=epochs, batch_size=64,
-                        rng=np.random.default_rng(seed + 2), record_every=None)
+    opt = optim.Adam(lr) if optimizer == "adam" else optim.SGD(lr)
+    return train.fit(model, X, y, optimizer=opt, epochs=epochs, batch_size=64,
+                     rng=np.random.default_rng(seed + 2), record_every=4 if record else None)
+
+
+def activation_on_spirals(activation: str, depth: int, seed: int, *, lr: float = 0.01,
+                          epochs: int = 30, width: int = 32) -> dict:
+    """Chapter 4: ``train_on_spirals`` with Adam, as ``explorers.training_curves`` trains it.
+    Returns the final training accuracy and loss."""
+    history = train_on_spirals(activation, depth, seed, lr=lr, epochs=epochs, width=width)
     return {"accuracy": float(history.epoch_accuracy[-1]),
             "loss": float(history.epoch_loss[-1])}
 

@@ -23,14 +23,11 @@ import numpy as np
 
 from . import _checks
 from .chains import signal_after_layers
-from .data import spirals
+from .experiments import train_on_spirals
 from .interactive import Control, Expect, Explorer, Prompt, Quantity, Series
-from .models import mlp
-from .optim import SGD, Adam
 from .plots import ACTIVATION_COLORS
 from .recurrent import gradient_through_time
 from .signals import block_grad_norms, compute_grad_norms_at_init, compute_signal_std
-from .train import History, fit
 
 __all__ = [
     "all_fixes",
@@ -413,20 +410,6 @@ TRAINING_GRADIENTS_PROMPTS = (
 )
 
 
-def _train(activation: str, depth: int, *, optimizer: str, lr: float, epochs: int, width: int,
-           seed: int, record: bool) -> History:
-    """An ``mlp`` trained on 256 spiral points in minibatches of 64, one record per epoch.
-
-    Every activation starts from the same weights (``mlp``'s default He initialisation and the
-    same seed), so two runs differ in the activation only.
-    """
-    X, y = spirals(256, np.random.default_rng(seed))
-    model = mlp(2, width, depth, 2, activation=activation, rng=np.random.default_rng(seed + 1))
-    opt = Adam(lr) if optimizer == "adam" else SGD(lr)
-    return fit(model, X, y, optimizer=opt, epochs=epochs, batch_size=64,
-               rng=np.random.default_rng(seed + 2), record_every=4 if record else None)
-
-
 def _training_controls(activation, depth, activations, depths):
     return [Control("activation", "activation", activations, activation, kind="dropdown"),
             Control("depth", "hidden layers", depths, depth)]
@@ -451,8 +434,8 @@ def training_curves(
     _checks.choice(optimizer, ("adam", "sgd"), "optimizer")
 
     def compute(activation: str, depth: int) -> list[Series]:
-        history = _train(activation, depth, optimizer=optimizer, lr=lr, epochs=epochs,
-                         width=width, seed=seed, record=False)
+        history = train_on_spirals(activation, depth, seed, optimizer=optimizer, lr=lr,
+                                   epochs=epochs, width=width, record=False)
         accuracy = float(history.epoch_accuracy[-1])
         return [Series(f"{activation}, {depth} hidden layers", np.arange(1, epochs + 1),
                        history.epoch_loss, color=ACTIVATION_COLORS[activation],
@@ -493,8 +476,8 @@ def training_gradients(
     _checks.choice(optimizer, ("adam", "sgd"), "optimizer")
 
     def compute(activation: str, depth: int) -> list[Series]:
-        history = _train(activation, depth, optimizer=optimizer, lr=lr, epochs=epochs,
-                         width=width, seed=seed, record=True)
+        history = train_on_spirals(activation, depth, seed, optimizer=optimizer, lr=lr,
+                                   epochs=epochs, width=width, record=True)
         layers = np.arange(1, len(history.layer_names) + 1)
         color = ACTIVATION_COLORS[activation]
         accuracy = float(history.epoch_accuracy[-1])
