@@ -112,6 +112,7 @@ def test_the_best_rate_is_never_on_the_edge_of_the_rates_tried(cached_runs):
                 assert set(race.RATE_GRID) <= set(row["rates"]), (series.label, row)
 
 
+@pytest.mark.stored_results
 def test_a_slice_of_the_cached_runs_reproduces_exactly():
     done = subprocess.run([sys.executable, str(TOOL), "--check"], capture_output=True, text=True,
                           timeout=300)

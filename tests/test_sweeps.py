@@ -28,6 +28,7 @@ def test_the_stored_sweep_is_complete_and_in_order(name):
 TOOL = Path(__file__).resolve().parent.parent / "tools" / "sweeps.py"
 
 
+@pytest.mark.stored_results
 def test_a_slice_of_every_sweep_reproduces_exactly():
     # in a fresh process, where the tool pins the numerical kernels as it did for the sweep
     done = subprocess.run([sys.executable, str(TOOL), "--check"], capture_output=True,
