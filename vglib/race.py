@@ -139,6 +139,22 @@ def _optimiser(name: str, lr: float):
     raise ValueError(f"optimiser={name!r} is unknown; choose 'adam' or 'sgd'")
 
 
+def _train_to_target(model, opt, seed: int, X, y, max_steps: int) -> tuple[bool, int, bool]:
+    """Train ``model`` one epoch at a time (batch order from ``seed + 1000``) until its training
+    accuracy reaches ``TARGET`` or ``max_steps`` have passed. Returns (success, steps taken,
+    diverged)."""
+    shuffle, steps_per_epoch = np.random.default_rng(seed + 1000), len(X) // BATCH
+    try:
+        for epoch in range(1, max_steps // steps_per_epoch + 1):
+            h = train.fit(model, X, y, optimizer=opt, epochs=1, batch_size=BATCH, rng=shuffle,
+                          record_every=None)
+            if h.epoch_accuracy[-1] >= TARGET:
+                return True, epoch * steps_per_epoch, False
+    except NonFiniteError:
+        return False, max_steps, True
+    return False, max_steps, False
+
+
 def run_once(series: Series, depth: int, seed: int, k: int, X, y,
              max_steps: int = MAX_STEPS) -> dict:
     """One attempt: train the ``seed`` network of ``series`` at ``depth`` with learning rate
@@ -146,18 +162,8 @@ def run_once(series: Series, depth: int, seed: int, k: int, X, y,
     Returns ``{"success", "steps", "diverged", "seconds"}``."""
     start = time.perf_counter()
     model = build(depth, seed, width=series.width, **CONFIGS[series.config])
-    opt, shuffle = _optimiser(series.optimiser, rate(k)), np.random.default_rng(seed + 1000)
-    steps_per_epoch = len(X) // BATCH
-    success, diverged, steps = False, False, max_steps
-    try:
-        for epoch in range(1, max_steps // steps_per_epoch + 1):
-            h = train.fit(model, X, y, optimizer=opt, epochs=1, batch_size=BATCH, rng=shuffle,
-                          record_every=None)
-            if h.epoch_accuracy[-1] >= TARGET:
-                success, steps = True, epoch * steps_per_epoch
-                break
-    except NonFiniteError:
-        diverged = True
+    success, steps, diverged = _train_to_target(model, _optimiser(series.optimiser, rate(k)),
+                                                seed, X, y, max_steps)
     return {"success": success, "steps": steps, "diverged": diverged,
             "seconds": round(time.perf_counter() - start, 3)}
 
@@ -252,18 +258,11 @@ def trains(config: dict, depth: int, seed: int, X, y, *, learning_rates=LEARNING
            max_steps: int = MAX_STEPS) -> tuple[bool, float | None, int]:
     """Does ``build(depth, seed, **config)`` train on ``(X, y)`` with Adam? Returns (success, the
     learning rate that succeeded, the steps it took)."""
-    steps_per_epoch = len(X) // BATCH
     for lr in learning_rates:
-        model = build(depth, seed, **config)
-        opt, shuffle = optim.Adam(lr), np.random.default_rng(seed + 1000)
-        try:
-            for epoch in range(1, max_steps // steps_per_epoch + 1):
-                h = train.fit(model, X, y, optimizer=opt, epochs=1, batch_size=BATCH,
-                              rng=shuffle, record_every=None)
-                if h.epoch_accuracy[-1] >= TARGET:
-                    return True, lr, epoch * steps_per_epoch
-        except NonFiniteError:
-            continue  # diverged at this learning rate: try the next one
+        success, steps, _ = _train_to_target(build(depth, seed, **config), optim.Adam(lr), seed,
+                                             X, y, max_steps)
+        if success:
+            return True, lr, steps
     return False, None, max_steps
 
 
