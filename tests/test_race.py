@@ -1,36 +1,51 @@
 import numpy as np
+import pytest
 
 from vglib import data, race
 
 
 def test_a_shallow_relu_net_trains_and_a_deep_sigmoid_net_does_not():
     X, y = data.spirals(race.N_POINTS, np.random.default_rng(race.DATA_SEED))
-    ok, lr, steps = race.trains(race.CONFIGS["ReLU + He"], 4, 0, X, y)
-    assert ok and lr in race.LEARNING_RATES and steps <= race.MAX_STEPS
-    ok, lr, steps = race.trains(race.CONFIGS["sigmoid + Xavier"], 30, 0, X, y,
-                                learning_rates=(0.01,), max_steps=40)
-    assert (ok, lr, steps) == (False, None, 40)
+    out = race.run_once(race.Series("ReLU + He"), 4, 0, -3, X, y)
+    assert out["success"] and 0 < out["steps"] <= race.MAX_STEPS and not out["diverged"]
+    out = race.run_once(race.Series("sigmoid + Xavier"), 30, 0, -4, X, y, max_steps=40)
+    assert (out["success"], out["steps"], out["diverged"]) == (False, 40, False)
 
 
-def test_search_doubles_then_bisects_to_the_resolution(monkeypatch):
-    calls = []
-
-    def fake_trains(config, depth, seed, X, y):
-        calls.append(depth)
-        return depth <= 37, 0.01, 10
-
-    monkeypatch.setattr(race, "trains", fake_trains)
-    found = race.search({}, 0, None, None, log=lambda line: None)
-    assert calls[:6] == [2, 4, 8, 16, 32, 64]  # doubling until the first failure
-    assert 32 <= found["max_depth"] <= 37 < found["first_failure"]
-    assert found["first_failure"] / found["max_depth"] <= 1 + race.RESOLUTION
-    assert found["tried"]["64"] is False and not found["capped"]
+def test_a_run_that_overflows_counts_as_a_failure_that_diverged():
+    X, y = data.spirals(race.N_POINTS, np.random.default_rng(race.DATA_SEED))
+    out = race.run_once(race.Series("ReLU + He", optimiser="sgd"), 8, 0, 6, X, y, max_steps=40)
+    assert (out["success"], out["diverged"]) == (False, True)
 
 
-def test_search_reports_the_cap_when_every_depth_trains(monkeypatch):
-    monkeypatch.setattr(race, "trains", lambda *args: (True, 0.01, 10))
-    found = race.search({}, 0, None, None, log=lambda line: None)
-    assert found["max_depth"] == race.MAX_DEPTH and found["capped"]
+def test_the_rates_are_half_decades():
+    assert race.rate(-2) == pytest.approx(0.1) and race.rate(-10) == pytest.approx(1e-5)
+    assert [race.rate(k) for k in race.RATE_GRID] == sorted(race.rate(k) for k in race.RATE_GRID)
+
+
+def test_deepest_reads_a_share_of_seeds():
+    rows = [{"depth": 2, "success_rate": 0.8}, {"depth": 3, "success_rate": 1.0},
+            {"depth": 4, "success_rate": 0.2}, {"depth": 6, "success_rate": 0.0}]
+    assert race.deepest(rows, 1.0) == 3
+    assert race.deepest(rows, 0.2) == 4          # some seed (one of five)
+    assert race.deepest(rows[3:], 0.2) is None
+    for bad in (0, 1.5, -0.1, True, "all"):
+        with pytest.raises(ValueError, match="at_least"):
+            race.deepest(rows, bad)
+
+
+def test_a_series_with_a_depth_cap_stops_there():
+    series = race.Series("residual + BN", max_depth=8)
+    runs = {}
+    while (todo := race.next_runs(series, runs)) is not None:
+        for depth, seed, k in todo:
+            runs[race._key(series, depth, seed, k)] = {"success": True, "steps": 10}
+    assert [row["depth"] for row in race.summarise(series, runs)] == [2, 3, 4, 6, 8]
+
+
+def test_an_unknown_optimiser_is_refused():
+    with pytest.raises(ValueError, match="optimiser='rmsprop'"):
+        race._optimiser("rmsprop", 0.1)
 
 
 def test_every_configuration_builds_a_network_of_the_asked_depth():

@@ -93,10 +93,11 @@ def write_summary(runs: dict, wall_seconds: float | None = None) -> dict:
         depths = race.summarise(series, runs)
         rows.append({"config": series.config, "width": series.width,
                      "optimiser": series.optimiser, "label": series.label,
+                     "max_depth": series.max_depth,
                      "finished": race.next_runs(series, runs) is None, "depths": depths})
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     result = {
-        "definition": race.SWEEP_DEFINITION,
+        "definition": race.DEFINITION,
         "settings": {"n_points": race.N_POINTS, "batch": race.BATCH,
                      "max_steps": race.MAX_STEPS, "target": race.TARGET,
                      "data_seed": race.DATA_SEED, "seeds": list(race.SWEEP_SEEDS),

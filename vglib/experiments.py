@@ -13,8 +13,8 @@ from . import data, models, optim, probe, train
 from ._checks import NonFiniteError
 from .losses import softmax_cross_entropy
 
-__all__ = ["MOONS_SETTINGS", "activation_on_spirals", "deep_relu_init", "degradation",
-           "moons_sigmoid_depth", "plain_relu_lr", "residual_1000",
+__all__ = ["GALLERY_CASES", "MOONS_SETTINGS", "activation_on_spirals", "deep_relu_init",
+           "degradation", "gallery_case", "moons_sigmoid_depth", "plain_relu_lr", "residual_1000",
            "shape_on_two_turns", "spike", "train_on_spirals"]
 
 MOONS_SETTINGS = {  # chapter 3: label -> (initialisation, optimiser factory)
@@ -186,3 +186,86 @@ def shape_on_two_turns(depth: int, width: int, seed: int, *, epochs: int = 60) -
                         rng=np.random.default_rng(seed + 2), record_every=None)
     return {"parameters": int(sum(p.size for _, p, _ in model.parameters())),
             "accuracy": float(history.epoch_accuracy[-1])}
+
+
+# -- the gallery of broken networks: each case's network as given, and as fixed ----------------
+GALLERY_CASES = ("sigmoid", "small_init", "big_steps", "batchnorm", "recurrence", "deep_plain")
+
+
+def _gallery_fit(model, X, y, seed: int, *, lr: float, epochs: int = 30) -> float:
+    """The gallery's training: Adam at ``lr``, batches of 64 in the order of ``seed + 1``; the
+    final training accuracy."""
+    history = train.fit(model, X, y, optimizer=optim.Adam(lr), epochs=epochs, batch_size=64,
+                        rng=np.random.default_rng(seed + 1), record_every=None)
+    return float(history.epoch_accuracy[-1])
+
+
+def _bn_loop(model, X, y, seed: int, *, train_mode: bool, epochs: int = 60) -> float:
+    """Case 4's hand-written loop, whose forward pass runs in the mode ``train_mode``."""
+    opt, shuffle = optim.Adam(0.01), np.random.default_rng(seed + 1)
+    for _ in range(epochs):
+        order = shuffle.permutation(len(X))
+        for b in range(len(X) // 64):
+            rows = order[b * 64:(b + 1) * 64]
+            _, dlogits = softmax_cross_entropy(model.forward(X[rows], train=train_mode), y[rows])
+            model.backward(dlogits)
+            opt.step(model)
+    return train.accuracy(model, X, y)
+
+
+def gallery_case(case: str, seed: int) -> dict:
+    """One case of the gallery (appendix) with weights (and, for case 5, the recurrent matrix)
+    drawn from ``seed``: the final training accuracy of the network as given (``broken``, with
+    ``diverged`` if its training stopped on a non-finite value) and of its fix (``fixed``). The
+    data are the depth race's 256 spiral points (data seed 12345), or for case 5 the sequence
+    task of chapter 8 (512 sequences of 30 steps, data seed 0)."""
+    if case not in GALLERY_CASES:
+        raise ValueError(f"case={case!r} is unknown; choose one of {', '.join(GALLERY_CASES)}")
+    X, y = data.spirals(256, np.random.default_rng(12345))
+
+    def mlp(depth, **kw):
+        return models.mlp(2, 32, depth, 2, rng=np.random.default_rng(seed), **kw)
+
+    he = dict(activation="relu", init="he_normal")
+    diverged = False
+    if case == "sigmoid":
+        broken = _gallery_fit(mlp(20, activation="sigmoid", init="xavier_normal"), X, y, seed,
+                              lr=0.01)
+        fixed = _gallery_fit(mlp(20, **he), X, y, seed, lr=0.01)
+    elif case == "small_init":
+        broken = _gallery_fit(mlp(20, activation="relu", init=0.01), X, y, seed, lr=0.01)
+        fixed = _gallery_fit(mlp(20, **he), X, y, seed, lr=0.01)
+    elif case == "big_steps":
+        model = mlp(6, **he)
+        _gallery_fit(model, X, y, seed, lr=0.3, epochs=1)  # the four large steps
+        broken = _gallery_fit(model, X, y, seed, lr=0.003)
+        fixed = _gallery_fit(mlp(6, **he), X, y, seed, lr=0.003)
+    elif case == "batchnorm":
+        def net():
+            return mlp(10, activation="sigmoid", init="xavier_normal", norm="batch")
+        broken = _bn_loop(net(), X, y, seed, train_mode=False)
+        fixed = _bn_loop(net(), X, y, seed, train_mode=True)
+    elif case == "recurrence":
+        X_seq, y_seq = data.sequence_sign(512, 30, np.random.default_rng(0))
+        from . import recurrent
+        from .layers import Dense, Sequential
+
+        def run(clip):
+            rng = np.random.default_rng(seed)
+            model = Sequential([recurrent.RNN(1, 16, 30, activation="identity", radius=1.1,
+                                              rng=rng), Dense(16, 2, rng=rng)])
+            history = train.fit(model, X_seq, y_seq, optimizer=optim.SGD(0.01, momentum=0.9),
+                                epochs=30, batch_size=32, rng=np.random.default_rng(seed + 1),
+                                clip=clip, record_every=None)
+            return float(history.epoch_accuracy[-1])
+        try:
+            broken = run(None)
+        except NonFiniteError:
+            broken, diverged = 0.0, True
+        fixed = run(1.0)
+    else:  # deep_plain
+        broken = _gallery_fit(mlp(100, **he), X, y, seed, lr=0.001)
+        stack = models.residual_stack(2, 32, 100, 2, activation="relu",
+                                      rng=np.random.default_rng(seed))
+        fixed = _gallery_fit(stack, X, y, seed, lr=0.001)
+    return {"broken": broken, "diverged": diverged, "fixed": fixed}

@@ -44,8 +44,7 @@ from ._checks import NonFiniteError
 
 __all__ = [
     "ANCHORS", "CONFIGS", "DEFINITION", "DEPTHS", "RATE_GRID", "SERIES", "SWEEP_SEEDS",
-    "Series", "build", "load_results", "load_sweep", "next_runs", "rate", "run_once",
-    "search", "summarise", "trains",
+    "Series", "build", "deepest", "load_sweep", "next_runs", "rate", "run_once", "summarise",
 ]
 
 WIDTH = 32
@@ -63,20 +62,7 @@ RATE_GRID = tuple(range(-10, -1))  # exponents k of 10**(k/2): 1e-5, 3.2e-5, ...
 RATE_LIMITS = (-14, 0)             # how far past the grid an edge may push: 1e-7 ... 1
 MOMENTUM = 0.9                     # of the "sgd" optimiser
 
-# -- the first, smaller search (chapter 9 until the sweep's results replace it) -------------------
-LEARNING_RATES = (0.01, 0.003, 0.03, 0.001, 0.1)  # tried in this order; the first that trains wins
-SEEDS = (0, 1, 2)
-MAX_DEPTH = 256
-RESOLUTION = 0.1  # bisect until first failure / last success <= 1.1
-
-_RATES = ", ".join(f"{lr:g}" for lr in sorted(LEARNING_RATES))
 DEFINITION = (
-    f"a network of width {WIDTH} trains at a depth if, for at least one Adam learning rate in "
-    f"{{{_RATES}}}, it reaches {TARGET:.0%} training "
-    f"accuracy (inference mode) on {N_POINTS} spiral points within {MAX_STEPS} minibatch steps "
-    f"of {BATCH}"
-)
-SWEEP_DEFINITION = (
     f"a network trains at a depth, for one seed and one learning rate, if it reaches "
     f"{TARGET:.0%} training accuracy (inference mode) on {N_POINTS} spiral points within "
     f"{MAX_STEPS} minibatch steps of {BATCH}"
@@ -102,6 +88,7 @@ class Series:
     config: str
     width: int = WIDTH
     optimiser: str = "adam"
+    max_depth: int = DEPTHS[-1]  # deepest grid depth the sweep runs (a cost cap, stated)
 
     @property
     def label(self) -> str:
@@ -112,8 +99,11 @@ class Series:
 
 SERIES = (
     *(Series(name) for name in CONFIGS),
-    *(Series(name, width) for name in ("sigmoid + Xavier", "ReLU + He")
-      for width in (16, 64, 128)),
+    *(Series(name, width) for name in ("sigmoid + Xavier", "ReLU + He") for width in (16,)),
+    # the wider plain ReLU nets stop at 256: a failed run there costs 30 s (width 64) to 80 s
+    # (width 128), and by 256 the width effect is plain (width 16 has stopped training)
+    *(Series(name, width, max_depth=256 if name == "ReLU + He" else DEPTHS[-1])
+      for name in ("sigmoid + Xavier", "ReLU + He") for width in (64, 128)),
     Series("ReLU + He", optimiser="sgd"),
     Series("residual + BN", optimiser="sgd"),
 )
@@ -221,6 +211,8 @@ def next_runs(series: Series, runs: dict) -> list[tuple] | None:
     ``None`` once the series is finished."""
     previous, deepest, misses = None, None, 0
     for depth in DEPTHS:
+        if depth > series.max_depth:
+            return None
         tried = rates_to_try(series, depth, previous, runs)
         missing = [(depth, s, k) for k in sorted(tried) for s in SWEEP_SEEDS
                    if _key(series, depth, s, k) not in runs]
@@ -240,6 +232,8 @@ def summarise(series: Series, runs: dict) -> list[dict]:
     """The per-depth summaries of every depth of ``series`` whose runs are complete."""
     rows, previous = [], None
     for depth in DEPTHS:
+        if depth > series.max_depth:
+            break
         tried = rates_to_try(series, depth, previous, runs)
         if any(_key(series, depth, s, k) not in runs for k in tried for s in SWEEP_SEEDS):
             break
@@ -248,56 +242,18 @@ def summarise(series: Series, runs: dict) -> list[dict]:
     return rows
 
 
+def deepest(depths: list[dict], at_least: float) -> int | None:
+    """The deepest depth among a series' per-depth summaries (``summarise``, or a series'
+    ``"depths"`` in ``load_sweep()``) whose success rate is at least ``at_least`` (a share of the
+    seeds in (0, 1]: 1 for "every seed trains", ``1 / len(SWEEP_SEEDS)`` for "some seed
+    trains"); ``None`` if no depth qualifies."""
+    if isinstance(at_least, bool) or not isinstance(at_least, (int, float)) \
+            or not 0 < at_least <= 1:
+        raise ValueError(f"at_least must be a share of seeds in (0, 1]; got {at_least!r}")
+    found = [row["depth"] for row in depths if row["success_rate"] >= at_least - 1e-12]
+    return max(found) if found else None
+
+
 def load_sweep() -> dict:
     """The sweep's results, as written by ``tools/depth_race.py`` (shipped with vglib)."""
     return json.loads(resources.files("vglib").joinpath("depth_race_sweep.json").read_text())
-
-
-# -- the first, smaller search ---------------------------------------------------------------------
-def trains(config: dict, depth: int, seed: int, X, y, *, learning_rates=LEARNING_RATES,
-           max_steps: int = MAX_STEPS) -> tuple[bool, float | None, int]:
-    """Does ``build(depth, seed, **config)`` train on ``(X, y)`` with Adam? Returns (success, the
-    learning rate that succeeded, the steps it took)."""
-    for lr in learning_rates:
-        success, steps, _ = _train_to_target(build(depth, seed, **config), optim.Adam(lr), seed,
-                                             X, y, max_steps)
-        if success:
-            return True, lr, steps
-    return False, None, max_steps
-
-
-def search(config: dict, seed: int, X, y, log=print) -> dict:
-    """The deepest depth at which ``config`` trains (doubling, then bisection), with every
-    depth tried."""
-    tried: dict[int, bool] = {}
-
-    def attempt(depth: int) -> bool:
-        ok, lr, steps = trains(config, depth, seed, X, y)
-        tried[depth] = ok
-        log(f"    depth {depth:4d}: {'trains' if ok else 'fails'}"
-            + (f" (lr {lr:g}, {steps} steps)" if ok else ""))
-        return ok
-
-    depth, best, worst = 2, None, None
-    while depth <= MAX_DEPTH:
-        if attempt(depth):
-            best, depth = depth, depth * 2
-        else:
-            worst = depth
-            break
-    if best is not None and worst is not None:
-        while worst / best > 1 + RESOLUTION and worst - best > 1:
-            middle = (best + worst) // 2
-            if attempt(middle):
-                best = middle
-            else:
-                worst = middle
-    return {"seed": seed, "max_depth": best, "first_failure": worst,
-            "capped": worst is None and best is not None,
-            "tried": {str(d): ok for d, ok in sorted(tried.items())}}
-
-
-def load_results() -> dict:
-    """The results of the first search, as written by ``tools/depth_race.py`` before the sweep
-    (shipped with vglib, so a notebook in Colab finds them too)."""
-    return json.loads(resources.files("vglib").joinpath("depth_race.json").read_text())
