@@ -1,4 +1,5 @@
-"""The depth-race sweep: its cache (results/depth_race_runs.jsonl), its summary\n(vglib/depth_race_sweep.json), its rules and chapter 9's use of them."""
+"""The depth-race sweep: its cache (results/depth_race_runs.jsonl), its summary
+(vglib/depth_race_sweep.json), its rules and chapter 9's use of them."""
 
 import json
 import subprocess

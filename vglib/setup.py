@@ -8,6 +8,7 @@ import os
 import platform
 import re
 import sys
+import time
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "Report",
     "choose_math_kernels",
     "doctor",
+    "elapsed",
     "glue",
     "in_colab",
     "pin_math_kernels",
@@ -84,6 +86,15 @@ def pin_math_kernels(environ: dict | None = None) -> dict:
 def in_colab() -> bool:
     """True when running inside Google Colab."""
     return "google.colab" in sys.modules
+
+
+_STARTED = time.perf_counter()  # when this module was first imported
+
+
+def elapsed() -> float:
+    """Seconds since ``vglib.setup`` was first imported in this process: a chapter's wall time
+    so far, since every chapter imports it in its first code cells."""
+    return time.perf_counter() - _STARTED
 
 
 def versions() -> str:
