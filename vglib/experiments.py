@@ -263,8 +263,9 @@ def gallery_case(case: str, seed: int) -> dict:
         except NonFiniteError:
             broken, diverged = 0.0, True
         fixed = run(1.0)
-    else:  # deep_plain
-        broken = _gallery_fit(mlp(100, **he), X, y, seed, lr=0.001)
+    else:  # deep_plain: the network of plain_relu_lr at Adam 0.001
+        as_given = plain_relu_lr(0.001, seed)
+        broken, diverged = as_given["accuracy"], as_given["diverged"]
         stack = models.residual_stack(2, 32, 100, 2, activation="relu",
                                       rng=np.random.default_rng(seed))
         fixed = _gallery_fit(stack, X, y, seed, lr=0.001)
