@@ -17,7 +17,7 @@ choose_math_kernels(os.environ.get("VGLIB_KERNELS", "pinned"))
 
 
 # Book-level tests: they build the book, drive a browser or execute every notebook.
-BOOK_MODULES = {"test_book", "test_browser", "test_links", "test_student_edition"}
+BOOK_MODULES = {"test_book", "test_browser", "test_links", "test_pdf", "test_student_edition"}
 
 
 def pytest_addoption(parser):

@@ -1,5 +1,7 @@
-"""Shared test setup: a headless matplotlib backend, a seeded generator, one book build."""
+"""Shared test setup: a headless matplotlib backend, a seeded generator, one book build (and
+its PDF, printed in the background while other tests run)."""
 
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -25,6 +27,19 @@ class Build:
     returncode: int
     log: str
     html: Path
+    pdf_job: subprocess.Popen | None = None  # tools/make_pdf.py on this build, if it can run
+
+
+def start_pdf_job(html: Path) -> subprocess.Popen | None:
+    """Print the built book to html/book.pdf in a separate process: chromium prints on the
+    second core while the tests go on (tests/test_pdf.py waits for it)."""
+    if not html.joinpath("index.html").exists():
+        return None
+    if not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()):
+        return None
+    return subprocess.Popen([sys.executable, str(ROOT / "tools" / "make_pdf.py"),
+                             "--html", str(html)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 @pytest.fixture(scope="session")
@@ -36,4 +51,13 @@ def built_book(tmp_path_factory):
         "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(out),
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=900)
-    return Build(result.returncode, result.stdout + result.stderr, out / "_build" / "html")
+    html = out / "_build" / "html"
+    build = Build(result.returncode, result.stdout + result.stderr, html)
+    if result.returncode == 0:
+        build.pdf_job = start_pdf_job(html)
+    yield build
+    if build.pdf_job is not None:  # stop it if no test waited for it, and close its pipe
+        if build.pdf_job.poll() is None:
+            build.pdf_job.kill()
+        if not build.pdf_job.stdout.closed:
+            build.pdf_job.communicate()

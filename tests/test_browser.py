@@ -5,7 +5,10 @@ always logs), no request that leaves the machine, every formula rendered by the 
 and no serious or critical accessibility violation found by axe-core, in light and in dark mode,
 with every folded code cell and solution unfolded; every image has alt text and every
 kernel-free figure an accessible name. On every chapter, every kernel-free figure is redrawn
-within 16 ms when any of its controls moves. Light and dark full-page screenshots (JPEG) go to
+within 16 ms when any of its controls moves. On every page nothing is wider than its box at the
+1280 x 900 viewport, and at a phone's 390 x 844 the page never scrolls sideways, text outputs
+wrap and figures fit; every kernel-free figure works by touch in a mobile context. Light and
+dark full-page screenshots (JPEG, and phone ones of chapters 3 and 9) go to
 _build/screenshots/ for review, with the measured control timings in timings.json and axe's
 findings by page, mode and impact in accessibility.json next to them.
 
@@ -315,3 +318,138 @@ def test_every_kernel_free_figure_follows_every_control_within_a_frame(browser, 
     data = json.loads(report.read_text()) if report.exists() else {}
     data[name] = timings
     report.write_text(json.dumps(data, indent=2))
+
+
+# -- reading on any screen ------------------------------------------------------------------------
+# What must never be wider than its box at the desktop viewport (1280 x 900: a content column of
+# about 752 px, 77 characters of code font), by kind, inside the article.
+BOXES = {
+    "code cell": "div.cell_input pre, div.highlight pre",
+    "output": "div.cell_output > .output, div.cell_output pre, .vgtable",
+    "table": "table, .pst-scrollable-table-container",
+    "figure": "figure, img, .vgfig, .vgfig svg",
+    "formula": "mjx-container[display='true']",
+}
+OVERFLOWING = """
+(boxes) => {
+  const found = [];
+  for (const [kind, selector] of Object.entries(boxes)) {
+    for (const el of document.querySelectorAll('article.bd-article :is(' + selector + ')')) {
+      if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) {
+        const cell = el.closest('.cell, section');
+        found.push({kind, wider_by_px: el.scrollWidth - el.clientWidth,
+                    where: cell ? (cell.id || cell.querySelector('[id]')?.id || '') : '',
+                    text: (el.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 80)});
+      }
+    }
+  }
+  return found;
+}
+"""
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+# At a phone's width: the page never scrolls sideways, text outputs wrap, figures fit; tables,
+# code and formulas may scroll inside their own box.
+PHONE_PROBLEMS = """
+() => {
+  const root = document.documentElement;
+  const problems = [];
+  if (root.scrollWidth > root.clientWidth + 1) {
+    problems.push(`the page scrolls sideways by ${root.scrollWidth - root.clientWidth} px`);
+  }
+  for (const pre of document.querySelectorAll('article.bd-article div.cell_output pre')) {
+    if (pre.scrollWidth > pre.clientWidth + 1) {
+      problems.push('a text output does not wrap: ' + pre.textContent.trim().slice(0, 60));
+    }
+  }
+  for (const fig of document.querySelectorAll('article.bd-article :is(img, .vgfig svg)')) {
+    const box = fig.parentElement.getBoundingClientRect();
+    if (fig.getBoundingClientRect().width > box.width + 1) {
+      problems.push('a figure is wider than its column: ' +
+                    (fig.getAttribute('alt') || fig.closest('.vgfig')?.id || '').slice(0, 60));
+    }
+  }
+  return problems;
+}
+"""
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_nothing_is_wider_than_its_box_on_a_desktop_or_a_phone(browser, built_book, name):
+    visit = light_visit(browser, built_book, name)
+    page = visit.page
+    page.evaluate(UNFOLD_EVERYTHING)  # folded code and solutions are checked too
+    wide = page.evaluate(OVERFLOWING, BOXES)
+    assert wide == [], f"{name}: {len(wide)} elements are wider than their box at 1280 px:\n" + \
+        "\n".join(f"  {w['kind']} in #{w['where']} (+{w['wider_by_px']} px): {w['text']}"
+                  for w in wide[:15])
+    page.set_viewport_size(PHONE)
+    try:
+        problems = page.evaluate(PHONE_PROBLEMS)
+        if name in (f"chapters/{CHAPTERS[2].stem}", f"chapters/{CHAPTERS[8].stem}"):
+            screenshot(page, name, "phone")
+    finally:
+        page.set_viewport_size(DESKTOP)
+    assert problems == [], f"{name} at 390 x 844:\n" + "\n".join(problems[:15])
+
+
+# Every kernel-free figure of the book, on a phone (touch, no mouse): a tap on a slider's track
+# or a choice in a menu redraws the figure. The figures are self-contained, so they are copied
+# from the chapters into one page of a mobile context instead of loading every chapter again.
+COLLECT_FIGURES = """
+() => Array.from(document.querySelectorAll('.vgfig')).map(f => {
+  const copy = f.cloneNode(true);
+  copy.removeAttribute('data-ready');  // drawn once already; the copy draws itself again
+  return copy.outerHTML;
+})
+"""
+FIGURE_STATE = """
+(id) => {
+  const root = document.getElementById(id).closest('.vgfig');
+  return Array.from(root.querySelectorAll('polyline')).map(p => p.getAttribute('points'))
+      .join(';') + '|' + root.querySelector('.vgfig-caption').textContent;
+}
+"""
+
+
+def test_every_kernel_free_figure_works_by_touch_on_a_phone(browser, built_book):
+    figures = []
+    for name in CHAPTER_PAGES:
+        figures += light_visit(browser, built_book, name).page.evaluate(COLLECT_FIGURES)
+    assert len(figures) >= len(CHAPTER_PAGES)
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
+                                  device_scale_factor=2)
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.set_content('<!doctype html><html lang="en"><head><meta name="viewport" '
+                         'content="width=device-width, initial-scale=1"></head><body>'
+                         + "".join(figures) + "</body></html>")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        controls = page.evaluate(
+            "Array.from(document.querySelectorAll('.vgfig :is(input[type=range], select)'))"
+            ".map(c => [c.id, c.tagName, c.value, c.tagName === 'SELECT' ? "
+            "c.options[(c.selectedIndex + 1) % c.options.length].value : null])")
+        assert controls
+        moved = []
+        for control_id, tag, start, other in controls:
+            control = page.locator(f"#{control_id}")
+            before = page.evaluate(FIGURE_STATE, control_id)
+            if tag == "INPUT":  # tap near the end of the track farthest from the thumb
+                box = control.bounding_box()
+                at_end = page.evaluate(f"(c => c.value === c.max)(document.getElementById("
+                                       f"'{control_id}'))")
+                x = box["width"] * (0.03 if at_end else 0.97)
+                control.tap(position={"x": x, "y": box["height"] / 2})
+            else:
+                control.tap()
+                control.select_option(other)
+            value = page.evaluate(f"document.getElementById('{control_id}').value")
+            if value != start and page.evaluate(FIGURE_STATE, control_id) != before:
+                moved.append(control_id)
+        assert errors == []
+        assert moved == [c[0] for c in controls], \
+            f"controls a tap did not work: {sorted(set(c[0] for c in controls) - set(moved))}"
+    finally:
+        context.close()

@@ -18,20 +18,22 @@ CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPO_URL = CONFIG["repository"]["url"]
 
-SETUP_CELL = "# In Colab, install vglib from the book's repository; anywhere else, use the " + f'''\
-installed one.
+SETUP_CELL = f'''\
+# In Colab, install vglib from the book's repository;
+# anywhere else, use the installed one.
 import sys
 
 if "google.colab" in sys.modules:
     import subprocess
 
+    repository = "git+{REPO_URL}"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet",
-         "vglib @ git+{REPO_URL}"],
+         f"vglib @ {{repository}}"],
         check=True,
     )
 else:
-    print("Not running in Colab: using the vglib installed in this environment.")'''
+    print("Not running in Colab: using the vglib installed here.")'''
 
 
 def load(path):

@@ -7,7 +7,8 @@ Modules (one idea each): ``activations``, ``init``, ``layers``, ``losses``, ``op
 of chapter 9; import it explicitly),
 ``claims`` (checks that tie the book's sentences to its data), ``experiments`` and ``sweeps``
 (the training experiments reported over several seeds, and their stored results),
-``diagnose`` (per-layer gradient statistics), ``plots``, ``interactive`` (one description of
+``diagnose`` (per-layer gradient statistics), ``tables`` (results shown as HTML and text
+tables), ``plots``, ``interactive`` (one description of
 an interactive figure), ``explorers`` (the book's interactive figures), ``figures``
 (kernel-free HTML figures), ``widgets`` (ipywidgets, imported lazily) and ``setup``
 (``doctor()``, ``glue``, Colab detection). Import the last six explicitly
@@ -26,6 +27,7 @@ from . import (
     models,
     optim,
     recurrent,
+    tables,
 )
 from ._checks import NonFiniteError
 
@@ -44,4 +46,5 @@ __all__ = [
     "models",
     "optim",
     "recurrent",
+    "tables",
 ]

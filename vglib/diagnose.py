@@ -24,7 +24,6 @@ network) are importable from here too.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -43,6 +42,7 @@ from .probe import (
     weight_snapshot,
 )
 from .signals import GradNorms, SignalStd, compute_grad_norms_at_init, compute_signal_std
+from .tables import Mark, Table
 
 __all__ = [
     "THRESHOLDS",
@@ -68,6 +68,9 @@ THRESHOLDS = {
     "saturated": 0.5,  # fraction of entries
     "dead": 0.5,  # fraction of units
 }
+# what each flag looks like in a report's table: a symbol as well as a colour
+FLAG_SYMBOLS = {"vanishing": "\u25bc", "exploding": "\u25b2", "saturated": "\u25c6",
+                "dead": "\u2715"}
 
 
 @dataclass(frozen=True)
@@ -132,42 +135,44 @@ class Report:
                  for flag, layers in by_flag.items()]
         return " ".join(parts)
 
-    def __str__(self) -> str:
-        header = (f"{'layer':>5} {'name':<10} {'shape':>9} {'||dL/dz||':>10} {'||dL/dW||':>10} "
-                  f"{'step/W':>8} {'act':<10} {'mean':>7} {'std':>7} {'satur.':>6} {'dead':>5}"
-                  "  flags")
-        rows = [header, "-" * len(header)]
+    def table(self, *, compact: bool = False) -> Table:
+        """The per-layer numbers as a ``vglib.tables.Table``, flags marked with a symbol
+        (layer i's name in the model is ``report.layers[i - 1].name``). ``compact`` (the text
+        form) leaves out the activation's mean and std, and the activation column when every
+        hidden layer has the same one."""
+        columns = ["layer", "shape", "||dL/dz||", "||dL/dW||", "step/W", "act",
+                   "mean", "std", "satur.", "dead", "flags"]
+        rows = []
         for i, lay in enumerate(self.layers, start=1):
-            act = lay.activation or "-"
-            stats = ("" if lay.activation is None else
-                     f"{lay.act_mean:7.3g} {lay.act_std:7.3g} {lay.saturated:6.0%} {lay.dead:5.0%}")
-            rows.append(
-                f"{i:>5} {lay.name:<10} {lay.shape[0]:>4}x{lay.shape[1]:<4} "
-                f"{lay.signal:10.2e} {lay.grad_norm:10.2e} {lay.step_ratio:8.1e} {act:<10} "
-                f"{stats:<29}  {', '.join(lay.flags) or 'ok'}"
-            )
-        rows.append(f"loss {self.loss:.4g}; step/W for plain SGD at lr={self.lr:g}")
-        return "\n".join(rows) + "\n\n" + self.verdict
+            flags = [Mark(flag, symbol=FLAG_SYMBOLS[flag]) for flag in lay.flags]
+            no_act = lay.activation is None
+            rows.append([
+                i, f"{lay.shape[0]}x{lay.shape[1]}", f"{lay.signal:.2e}",
+                f"{lay.grad_norm:.2e}", f"{lay.step_ratio:.1e}", lay.activation or "-",
+                "-" if no_act else f"{lay.act_mean:.3g}", "-" if no_act else f"{lay.act_std:.3g}",
+                "-" if no_act else f"{lay.saturated:.0%}", "-" if no_act else f"{lay.dead:.0%}",
+                Mark(", ".join(str(f) for f in flags), symbol="") if flags
+                else Mark("ok", tone="good"),
+            ])
+        kinds = {lay.activation for lay in self.layers if lay.activation is not None}
+        layers = f"{len(self.layers)} Dense layers"
+        if compact:  # one activation throughout goes into the title
+            drop = {"mean", "std"} | ({"act"} if len(kinds) == 1 else set())
+            keep = [j for j, c in enumerate(columns) if c not in drop]
+            columns = [columns[j] for j in keep]
+            rows = [[row[j] for j in keep] for row in rows]
+            if len(kinds) == 1:
+                layers += f" ({kinds.pop()})"
+        return Table(columns, rows, title=f"diagnose: {layers}, loss {self.loss:.4g}, "
+                     f"step/W for plain SGD at lr={self.lr:g}", notes=self.verdict)
+
+    def __repr__(self) -> str:
+        return repr(self.table(compact=True))
+
+    __str__ = __repr__
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{h}</th>" for h in ("layer", "name", "||dL/dz||", "||dL/dW||",
-                                                 "step/W",
-                                                 "activation", "mean", "std", "saturated",
-                                                 "dead", "flags"))
-        body = []
-        for i, lay in enumerate(self.layers, start=1):
-            cells = [str(i), lay.name, f"{lay.signal:.2e}", f"{lay.grad_norm:.2e}",
-                     f"{lay.step_ratio:.1e}",
-                     lay.activation or "-"]
-            cells += (["-"] * 4 if lay.activation is None else
-                      [f"{lay.act_mean:.3f}", f"{lay.act_std:.3f}", f"{lay.saturated:.0%}",
-                       f"{lay.dead:.0%}"])
-            cells.append(", ".join(lay.flags) or "ok")
-            style = ' style="color:#D55E00;font-weight:bold"' if lay.flags else ""
-            body.append(f"<tr{style}>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
-                        + "</tr>")
-        return (f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-                f"<p>{html.escape(self.verdict)}</p>")
+        return self.table()._repr_html_()
 
     def plot(self, ax, *, title: str = "diagnose: gradient norm per layer"):
         """``||dL/dW||`` per layer (log scale), flagged layers marked, with the two

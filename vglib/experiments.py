@@ -75,32 +75,37 @@ def _off_units(model, X) -> np.ndarray:
                            for _, layer in probe.leaves(model) if probe.is_activation(layer)])
 
 
-def spike(activation: str, seed: int, *, spike_lr: float = 10.0, depth: int = 6,
-          width: int = 32) -> dict:
-    """Chapter 4: train an ``mlp`` on 256 spiral points (data seed 0) with SGD 0.05 for 20
-    epochs (weights ``seed + 1``, batch order ``seed + 2``), take one SGD step of ``spike_lr``
-    on the whole data set, then train 40 more epochs (batch order ``seed + 3``).
+def spike(activation: str, seed: int, *, spike_lr: float = 10.0,
+          depth: int = 6, width: int = 32) -> dict:
+    """Chapter 4: train an ``mlp`` on 256 spiral points (data seed 0) with
+    SGD 0.05 for 20 epochs (weights ``seed + 1``, batch order ``seed + 2``),
+    take one SGD step of ``spike_lr`` on the whole data set, then train 40
+    more epochs (batch order ``seed + 3``).
 
-    Returns the hidden units off (output <= 0 for every point) right after the spike, those of
-    them still off at the end, those of them whose incoming weights never changed again
-    (frozen), and the final training accuracy.
+    Returns the hidden units off (output <= 0 for every point) right after
+    the spike, those of them still off at the end, those of them whose
+    incoming weights never changed again (frozen), and the final training
+    accuracy. (Lines of at most 77 characters: chapter 4 prints this code.)
     """
     X, y = data.spirals(256, np.random.default_rng(0))
     model = models.mlp(2, width, depth, 2, activation=activation,
                        rng=np.random.default_rng(seed + 1))
-    train.fit(model, X, y, optimizer=optim.SGD(0.05), epochs=20, batch_size=64,
-              rng=np.random.default_rng(seed + 2), record_every=None)
+    train.fit(model, X, y, optimizer=optim.SGD(0.05), epochs=20,
+              batch_size=64, rng=np.random.default_rng(seed + 2),
+              record_every=None)
     _, dlogits = softmax_cross_entropy(model.forward(X), y)
     model.backward(dlogits)
-    optim.SGD(spike_lr).step(model)                                   # the spike
+    optim.SGD(spike_lr).step(model)                          # the spike
     off = _off_units(model, X)
     hidden = [layer for _, layer in probe.dense_layers(model)][:depth]
     after_spike = [layer.params["W"].copy() for layer in hidden]
-    history = train.fit(model, X, y, optimizer=optim.SGD(0.05), epochs=40, batch_size=64,
-                        rng=np.random.default_rng(seed + 3), record_every=None)
+    history = train.fit(model, X, y, optimizer=optim.SGD(0.05), epochs=40,
+                        batch_size=64, rng=np.random.default_rng(seed + 3),
+                        record_every=None)
     still_off = _off_units(model, X)
-    frozen = np.concatenate([np.all(layer.params["W"] == w, axis=0)
-                             for layer, w in zip(hidden, after_spike, strict=True)])
+    frozen = np.concatenate(
+        [np.all(layer.params["W"] == w, axis=0)
+         for layer, w in zip(hidden, after_spike, strict=True)])
     return {"off": int(off.sum()), "still_off": int((off & still_off).sum()),
             "frozen": int((off & frozen).sum()),
             "accuracy": float(history.epoch_accuracy[-1])}

@@ -180,15 +180,22 @@ class PReLU(Layer):
         return f"PReLU({self.dim})"
 
 
-def _normalise_backward(dxhat: np.ndarray, xhat: np.ndarray, inv_std: np.ndarray, axis: int):
-    """dL/dx for ``xhat = (x - mean) * inv_std`` with mean and biased variance over ``axis``.
+def _normalise_backward(dxhat: np.ndarray, xhat: np.ndarray,
+                        inv_std: np.ndarray, axis: int):
+    """dL/dx for ``xhat = (x - mean) * inv_std``, with the mean and the
+    biased variance over ``axis`` (chapter 6 prints this code: lines within
+    77 characters):
 
-    dx = inv_std * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), the means over ``axis``.
+    dx = inv_std * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)),
+    the means over ``axis``.
     """
-    n = dxhat.shape[axis]  # np.add.reduce / n is np.mean without its Python-level overhead
+    # np.add.reduce / n is np.mean without its Python-level overhead
+    n = dxhat.shape[axis]
     mean_dxhat = np.add.reduce(dxhat, axis=axis, keepdims=True) / n
-    mean_dxhat_xhat = np.add.reduce(dxhat * xhat, axis=axis, keepdims=True) / n
-    dx = xhat * mean_dxhat_xhat  # in place from here: fewer temporaries at 1000 layers
+    mean_dxhat_xhat = np.add.reduce(dxhat * xhat, axis=axis,
+                                    keepdims=True) / n
+    # in place from here: fewer temporaries at 1000 layers
+    dx = xhat * mean_dxhat_xhat
     np.subtract(dxhat, dx, out=dx)
     dx -= mean_dxhat
     dx *= inv_std
@@ -221,15 +228,18 @@ class BatchNorm(Layer):
         if train:
             if n < 2:
                 raise ValueError(
-                    f"BatchNorm in training mode needs a batch of at least 2 rows; got {n} "
-                    "(use train=False, or LayerNorm, for single examples)"
+                    "BatchNorm in training mode needs a batch of at least "
+                    f"2 rows; got {n} (use train=False, or LayerNorm, for "
+                    "single examples)"
                 )
             mean = np.add.reduce(x, axis=0) / n
             xhat = x - mean
-            var = np.einsum("ij,ij->j", xhat, xhat) / n  # biased: divides by n
+            var = np.einsum("ij,ij->j", xhat, xhat) / n  # biased: / n
             m = self.momentum
             self.running_mean = (1 - m) * self.running_mean + m * mean
-            self.running_var = (1 - m) * self.running_var + m * var * n / (n - 1)
+            # the running variance is the unbiased one: / (n - 1)
+            self.running_var = ((1 - m) * self.running_var
+                                + m * var * n / (n - 1))
         else:
             mean, var = self.running_mean, self.running_var
             xhat = x - mean
@@ -242,7 +252,8 @@ class BatchNorm(Layer):
         self._need_forward(self._cache)
         xhat, inv_std, train = self._cache
         dy = self._check_dy(dy, xhat.shape)
-        np.einsum("ij,ij->j", dy, xhat, out=self.grads["gamma"])  # dL/dgamma = sum dy * xhat
+        # dL/dgamma = sum dy * xhat
+        np.einsum("ij,ij->j", dy, xhat, out=self.grads["gamma"])
         np.sum(dy, axis=0, out=self.grads["beta"])  # dL/dbeta = sum dy
         dxhat = dy * self.params["gamma"]
         if not train:  # fixed statistics: a per-feature affine map
