@@ -21,7 +21,7 @@ Without chromium or axe-core these tests skip with the reason shown; with VGLIB_
 
 import json
 import os
-import shutil
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -29,6 +29,10 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from make_pdf import find_chromium  # noqa: E402  ($CHROMIUM, else Debian's chromium)
+
+sys.path.pop(0)
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
 APPENDICES = sorted([*(ROOT / "appendices").glob("*.ipynb"), *(ROOT / "appendices").glob("*.md")])
 CHAPTER_PAGES = [f"chapters/{p.stem}" for p in CHAPTERS]
@@ -49,14 +53,6 @@ def required_or_skip(reason):
     if os.environ.get("VGLIB_REQUIRE_BROWSER") == "1":
         pytest.fail(f"browser tests are required here, but {reason}")
     pytest.skip(f"browser tests skipped: {reason}")
-
-
-def find_chromium():
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
 
 
 @pytest.fixture(scope="module")
