@@ -1,6 +1,7 @@
 """Shared test setup: a headless matplotlib backend, a seeded generator, one book build (and
 its PDF, printed in the background while other tests run)."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -31,15 +32,17 @@ class Build:
 
 
 def start_pdf_job(html: Path) -> subprocess.Popen | None:
-    """Print the built book to html/book.pdf in a separate process: chromium prints on the
-    second core while the tests go on (tests/test_pdf.py waits for it)."""
+    """Print the built book to html/book.pdf in a separate process, while the tests go on
+    (tests/test_pdf.py waits for it)."""
     if not html.joinpath("index.html").exists():
         return None
     if not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()):
         return None
+    # at the lowest priority: it prints on the CPU the tests leave idle, and does not slow them
     return subprocess.Popen([sys.executable, str(ROOT / "tools" / "make_pdf.py"),
                              "--html", str(html)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: os.nice(19))
 
 
 @pytest.fixture(scope="session")
