@@ -2,7 +2,6 @@
 its PDF, printed in the background while other tests run)."""
 
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -16,6 +15,10 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from make_pdf import find_chromium  # noqa: E402
+
+sys.path.pop(0)
 
 
 @pytest.fixture
@@ -36,7 +39,7 @@ def start_pdf_job(html: Path) -> subprocess.Popen | None:
     (tests/test_pdf.py waits for it)."""
     if not html.joinpath("index.html").exists():
         return None
-    if not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()):
+    if find_chromium() is None:
         return None
     # at the lowest priority: it prints on the CPU the tests leave idle, and does not slow them
     return subprocess.Popen([sys.executable, str(ROOT / "tools" / "make_pdf.py"),

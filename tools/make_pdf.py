@@ -116,14 +116,10 @@ def bind(printed, out: Path) -> int:
     return len(writer.pages)
 
 
-def make_pdf(html: Path = DEFAULT_HTML, out: Path | None = None, *, browser=None) -> Path:
-    """Print the built book under ``html`` into ``out`` (default: ``html / "book.pdf"``).
-    ``browser``: an open playwright Browser to use; by default the system chromium is started."""
+def make_pdf(html: Path = DEFAULT_HTML, out: Path | None = None) -> tuple[Path, int]:
+    """Print the built book under ``html`` into ``out`` (default: ``html / "book.pdf"``) with
+    the system chromium; return the PDF's path and its number of pages."""
     out = out or html / PDF_NAME
-    pages = book_pages()
-    if browser is not None:
-        bind(print_pages(browser, html, pages), out)
-        return out
     executable = find_chromium()
     if executable is None:
         raise SystemExit("no chromium found: apt-get install chromium")
@@ -133,10 +129,10 @@ def make_pdf(html: Path = DEFAULT_HTML, out: Path | None = None, *, browser=None
         browser = playwright.chromium.launch(executable_path=executable,
                                              args=["--no-sandbox", "--disable-gpu"])
         try:
-            bind(print_pages(browser, html, pages), out)
+            pages = bind(print_pages(browser, html, book_pages()), out)
         finally:
             browser.close()
-    return out
+    return out, pages
 
 
 def main(argv=None) -> int:
@@ -147,10 +143,7 @@ def main(argv=None) -> int:
                         help=f"the PDF to write (default: <html>/{PDF_NAME})")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    out = make_pdf(args.html, args.out)
-    from pypdf import PdfReader
-
-    pages = len(PdfReader(out).pages)
+    out, pages = make_pdf(args.html, args.out)
     print(f"{out}: {pages} pages, {out.stat().st_size / 1e6:.1f} MB, "
           f"{time.perf_counter() - start:.1f} s")
     return 0

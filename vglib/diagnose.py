@@ -144,15 +144,14 @@ class Report:
                    "mean", "std", "satur.", "dead", "flags"]
         rows = []
         for i, lay in enumerate(self.layers, start=1):
-            flags = [Mark(flag, symbol=FLAG_SYMBOLS[flag]) for flag in lay.flags]
             no_act = lay.activation is None
             rows.append([
                 i, f"{lay.shape[0]}x{lay.shape[1]}", f"{lay.signal:.2e}",
                 f"{lay.grad_norm:.2e}", f"{lay.step_ratio:.1e}", lay.activation or "-",
                 "-" if no_act else f"{lay.act_mean:.3g}", "-" if no_act else f"{lay.act_std:.3g}",
                 "-" if no_act else f"{lay.saturated:.0%}", "-" if no_act else f"{lay.dead:.0%}",
-                Mark(", ".join(str(f) for f in flags), symbol="") if flags
-                else Mark("ok", tone="good"),
+                Mark(", ".join(f"{FLAG_SYMBOLS[f]} {f}" for f in lay.flags), symbol="")
+                if lay.flags else Mark("ok", tone="good"),
             ])
         kinds = {lay.activation for lay in self.layers if lay.activation is not None}
         layers = f"{len(self.layers)} Dense layers"
