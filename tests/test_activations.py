@@ -95,3 +95,33 @@ def test_unknown_name_is_refused_with_the_choices():
         activations.get("sigmod")
     with pytest.raises(TypeError, match="activation must be a name"):
         activations.get(3)
+
+
+def test_derivatives_at_exactly_zero_follow_the_stated_conventions():
+    # at the kinks the derivative is the left one for relu, leaky_relu and prelu-like units
+    # (a unit at z = 0 is off), and 1 for elu (alpha exp(0))
+    expected = {"sigmoid": 0.25, "tanh": 1.0, "relu": 0.0, "leaky_relu": 0.01, "elu": 1.0,
+                "gelu": 0.5, "silu": 0.5, "identity": 1.0}
+    for name, slope in expected.items():
+        fn = activations.get(name)
+        assert fn.derivative(np.zeros(3)).tolist() == [slope] * 3, name
+        assert fn.forward(np.zeros(2)).tolist() == [0.5 if name == "sigmoid" else 0.0] * 2
+
+
+def test_get_returns_an_activation_object_unchanged_and_names_are_a_copy():
+    relu = activations.get("relu")
+    assert activations.get(relu) is relu
+    names = activations.names()
+    names.append("swish")
+    assert "swish" not in activations.names()
+    assert repr(activations.get("sigmoid")) == "<activation sigmoid: 1 / (1 + exp(-z))>"
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_forward_and_derivative_refuse_what_is_not_a_finite_array(name):
+    fn = activations.get(name)
+    for method in (fn.forward, fn.derivative):
+        with pytest.raises(TypeError, match="^z must be"):
+            method("one")
+        with pytest.raises(ValueError, match="^z contains 1 NaN or inf"):
+            method(np.array([0.0, np.nan]))

@@ -1,5 +1,6 @@
 """Build the whole book as the README says (into a temporary folder) and fail on any warning."""
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -7,6 +8,11 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+# the repository's conftest.py, as a module of its own name (tests/conftest.py is "conftest")
+_spec = importlib.util.spec_from_file_location("book_conftest", ROOT / "conftest.py")
+conftest = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(conftest)
+
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
 
 
@@ -20,6 +26,14 @@ def test_book_builds_without_a_single_warning(built_book):
     assert "Executing notebook" not in built_book.log, (
         "the build re-ran a notebook: commit it with outputs"
     )
+
+
+def test_every_module_that_uses_the_built_book_shares_one_build():
+    """conftest.py runs these modules on one worker (xdist), so the book is built once: they
+    are the modules with a test or fixture that takes built_book."""
+    using = {f"tests/{path.name}" for path in sorted((ROOT / "tests").glob("test_*.py"))
+             if re.search(r"\bdef \w+\([^)]*\bbuilt_book\b", path.read_text())}
+    assert using == set(conftest.BUILT_BOOK_MODULES)
 
 
 def test_mathjax_is_served_from_the_build(built_book):

@@ -2,25 +2,35 @@
 
 For the front page, every chapter and every appendix: no console errors (but the one the theme
 always logs), no request that leaves the machine, every formula rendered by the bundled MathJax,
-and no serious or critical accessibility violation found by axe-core, in light and in dark mode,
-with every folded code cell and solution unfolded; every image has alt text and every
-kernel-free figure an accessible name. On every chapter, every kernel-free figure is redrawn
-within 16 ms when any of its controls moves. On every page nothing is wider than its box at the
-1280 x 900 viewport, and at a phone's 390 x 844 the page never scrolls sideways, text outputs
-wrap and figures fit; every kernel-free figure works by touch in a mobile context. Light and
-dark full-page screenshots (JPEG, and phone ones of chapters 3 and 9) go to
-_build/screenshots/ for review, with the measured control timings in timings.json and axe's
-findings by page, mode and impact in accessibility.json next to them.
+and no serious or critical accessibility violation found by axe-core, in light and in dark mode
+(switched with the theme's own button), with every folded code cell and solution unfolded (its
+colour-contrast rule on one element of every look: see RUN_AXE); every image has alt text and
+every kernel-free figure an accessible name. Each page shows the kernel-free figures its
+notebook made (every chapter has one), and each is redrawn within 16 ms when any of its
+controls moves. On every page nothing is wider than its box at the 1280 x 900 viewport, and at
+a phone's 390 x 844 the page never scrolls sideways, text outputs wrap and figures fit; every
+kernel-free figure works by touch in a mobile context. The measured control timings go to
+_build/screenshots/timings.json and axe's findings by page, mode and impact to
+accessibility.json beside it; with ``pytest --screenshots``, full-page light and dark
+screenshots of every page (JPEG, and phone ones of chapters 3 and 9) go there too, for review.
 
-axe-core comes from npm (package.json, package-lock.json: `npm ci` puts it in node_modules/) and
-is injected from there into each page; nothing is fetched from a CDN.
+Each page is loaded once: the fixture ``visit`` is parametrized over the pages at module scope,
+so pytest runs every check of one page on the same load, in the order they are written here
+(the accessibility check switches to dark mode and back; the last check unfolds everything and
+narrows the viewport to a phone's). The fixture also prints the page for the book's PDF
+(tests/test_pdf.py), before any check changes it.
+
+axe-core comes from the pip package axe-playwright-python (requirements.txt), which ships
+axe.min.js; it is injected from there into each page, and nothing is fetched from a CDN.
 
 Without chromium or axe-core these tests skip with the reason shown; with VGLIB_REQUIRE_BROWSER=1
 (set by .ci/run) a missing browser or axe-core is a failure instead.
 """
 
+import importlib.util
 import json
 import os
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -30,7 +40,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-from make_pdf import find_chromium  # noqa: E402  ($CHROMIUM, else Debian's chromium)
+import make_pdf  # noqa: E402  (finds chromium, prints a page)
 
 sys.path.pop(0)
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
@@ -42,11 +52,13 @@ PAGES = ["index", *CHAPTER_PAGES, *(f"appendices/{p.stem}" for p in APPENDICES)]
 ROOT_PAGE = yaml.safe_load((ROOT / "_toc.yml").read_text())["root"]
 NOT_CHECKED = {ROOT_PAGE, "genindex", "search"}
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_PACKAGE = "axe-playwright-python"  # the pip package that ships axe-core's axe.min.js
 # Jupyter Book 1's theme declares this constant twice on every page; harmless, and the only
 # console error allowed.
 KNOWN_THEME_ERROR = "Identifier 'THEBE_JS_URL' has already been declared"
 SLIDER_BUDGET_MS = 16.0
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 
 def required_or_skip(reason):
@@ -55,9 +67,18 @@ def required_or_skip(reason):
     pytest.skip(f"browser tests skipped: {reason}")
 
 
+def axe_path() -> Path | None:
+    """axe.min.js inside the installed axe-playwright-python package, if it is there."""
+    spec = importlib.util.find_spec(AXE_PACKAGE.replace("-", "_"))
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(folder) / "axe.min.js").exists():
+            return Path(folder) / "axe.min.js"
+    return None
+
+
 @pytest.fixture(scope="module")
 def browser():
-    executable = find_chromium()
+    executable = make_pdf.find_chromium()  # $CHROMIUM, else Debian's chromium
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -72,26 +93,30 @@ def browser():
                   "--disable-component-update", "--no-first-run"],
         )
         yield browser
-        for visit in _VISITS.values():
-            visit.close()
-        _VISITS.clear()
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def axe_script():
+    path = axe_path()
+    if path is None:
+        required_or_skip(f"axe-core is not installed (pip install {AXE_PACKAGE}, "
+                         "as requirements.txt says)")
+    return path
 
 
 class Visit:
     """One page load with every request and console message recorded."""
 
-    def __init__(self, browser, url, *, dark=False):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
-        if dark:  # the theme reads the reader's choice from localStorage before drawing
-            self.context.add_init_script(
-                "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');"
-            )
+    def __init__(self, browser, built_book, name):
+        self.name = name
+        self.context = browser.new_context(viewport=DESKTOP)
         self.page = self.context.new_page()
         self.external, self.errors = [], []
         self.page.route("**/*", self._route)
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        url = (built_book.html / f"{name}.html").as_uri()
         self.page.goto(url, wait_until="load")
         if url.endswith("/index.html"):
             self.page.wait_for_url(f"**/{ROOT_PAGE}.html", wait_until="load")
@@ -109,146 +134,60 @@ class Visit:
             self.external.append(url)
             route.abort()
 
+    def unexpected_errors(self) -> list[str]:
+        return [e for e in self.errors if KNOWN_THEME_ERROR not in e]
+
     def close(self):
         self.context.close()
 
 
-def page_url(built_book, name):
-    return (built_book.html / f"{name}.html").as_uri()
+@pytest.fixture(scope="module", params=PAGES)
+def visit(request, browser, built_book):
+    """The page loaded once, for every check below (pytest runs a page's checks together); it
+    is also printed, as it first shows, for the book's PDF (tests/test_pdf.py)."""
+    visit = Visit(browser, built_book, request.param)
+    built_book.printed[ROOT_PAGE if visit.name == "index" else visit.name] = \
+        make_pdf.print_loaded_page(visit.page)
+    yield visit
+    visit.close()
 
 
-_VISITS: dict[str, Visit] = {}
-
-
-def light_visit(browser, built_book, name) -> Visit:
-    """The page loaded once in light mode; both tests below look at the same load."""
-    if name not in _VISITS:
-        _VISITS[name] = Visit(browser, page_url(built_book, name))
-    return _VISITS[name]
-
-
-def screenshot(page, name, mode):
+def screenshot(config, page, name, mode):
+    """A full-page screenshot for review, with ``pytest --screenshots`` only."""
+    if not config.getoption("--screenshots"):
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name.replace('/', '_')}-{mode}.jpg"
     page.screenshot(path=str(path), full_page=True, type="jpeg", quality=75)
 
 
-@pytest.mark.parametrize("name", PAGES)
-def test_page_loads_offline_without_errors_and_with_formulas(browser, built_book, name):
-    visit = light_visit(browser, built_book, name)
+def update_report(filename, name, entry):
+    """Set ``name``'s entry in the JSON report ``filename`` beside the screenshots."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    report = SCREENSHOTS / filename
+    data = json.loads(report.read_text()) if report.exists() else {}
+    data[name] = entry
+    report.write_text(json.dumps(data, indent=2))
+
+
+def test_page_loads_offline_without_errors_and_with_formulas(visit, request):
     page = visit.page
     assert visit.external == [], f"requests that leave the machine: {visit.external}"
-    unexpected = [e for e in visit.errors if KNOWN_THEME_ERROR not in e]
-    assert unexpected == [], f"console errors: {unexpected}"
+    assert visit.unexpected_errors() == [], f"console errors: {visit.unexpected_errors()}"
     unrendered = page.evaluate(
         "Array.from(document.querySelectorAll('.math'))"
         ".filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.slice(0, 60))"
     )
     assert unrendered == [], f"formulas MathJax did not render: {unrendered[:5]}"
-    if name in CHAPTER_PAGES:
+    if visit.name in CHAPTER_PAGES:
         assert page.evaluate("document.querySelectorAll('mjx-container').length") > 0
-    screenshot(page, name, "light")
-    dark = Visit(browser, page_url(built_book, name), dark=True)
-    assert dark.page.evaluate("document.documentElement.dataset.theme") == "dark"
-    assert dark.external == []
-    screenshot(dark.page, name, "dark")
-    dark.close()
+    screenshot(request.config, page, visit.name, "light")
 
 
 def test_every_page_of_the_book_is_checked_in_the_browser(built_book):
     built = {p.relative_to(built_book.html).with_suffix("").as_posix()
              for p in built_book.html.glob("**/*.html") if "_static" not in p.parts}
     assert built - NOT_CHECKED == set(PAGES), "PAGES is not the list of the book's pages"
-
-
-@pytest.fixture(scope="module")
-def axe_script():
-    if not AXE.exists():
-        required_or_skip(f"axe-core is not installed ({AXE.relative_to(ROOT)} is missing: npm ci)")
-    return AXE
-
-
-# Folded content is checked too: myst-nb's hidden code cells are <details>, sphinx-exercise's
-# solutions are sphinx-togglebutton dropdowns, which fade in (axe must not see them half-faded).
-UNFOLD_EVERYTHING = """
-async () => {
-  document.querySelectorAll('details:not([open])').forEach(d => { d.open = true; });
-  document.querySelectorAll('button.toggle-button[aria-expanded="false"]').forEach(b => b.click());
-  await Promise.all(document.getAnimations()
-      .filter(a => a.effect.getComputedTiming().endTime !== Infinity).map(a => a.finished));
-}
-"""
-# preload: false, else axe fetches every stylesheet again, which chromium refuses from file://
-# (a console error per sheet); only css-orientation-lock needs them, and no page locks it.
-RUN_AXE = """
-async () => {
-  const results = await axe.run(document, {resultTypes: ['violations'], preload: false});
-  return results.violations.map(v => ({
-    id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary})),
-  }));
-}
-"""
-NAMELESS_FIGURES_AND_IMAGES = """
-() => {
-  axe.setup(document);
-  try {
-    const figures = Array.from(document.querySelectorAll('.vgfig svg'))
-        .filter(svg => !axe.commons.text.accessibleText(svg).trim())
-        .map(svg => svg.closest('.vgfig').id);
-    const images = Array.from(document.images)
-        .filter(img => !(img.getAttribute('alt') || '').trim())
-        .map(img => img.getAttribute('src'));
-    return {figures, images};
-  } finally {
-    axe.teardown();
-  }
-}
-"""
-IMPACTS = ("critical", "serious", "moderate", "minor")
-BLOCKING_IMPACTS = IMPACTS[:2]
-
-
-def audit(page, axe_path) -> list[dict]:
-    """axe-core's violations on the page, everything unfolded, with axe injected from disk."""
-    page.evaluate(UNFOLD_EVERYTHING)
-    page.add_script_tag(path=str(axe_path))
-    assert page.evaluate("typeof window.axe === 'object'"), "axe-core did not load"
-    return page.evaluate(RUN_AXE)
-
-
-def describe(violations) -> str:
-    lines = []
-    for v in sorted(violations, key=lambda v: IMPACTS.index(v["impact"])):
-        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({len(v['nodes'])} elements)")
-        lines += [f"    {n['target']}: {' '.join(n['summary'].split())}" for n in v["nodes"][:5]]
-    return "\n".join(lines)
-
-
-@pytest.mark.parametrize("name", PAGES)
-def test_page_has_no_serious_accessibility_violation_in_light_or_dark_mode(
-    browser, built_book, axe_script, name
-):
-    light = light_visit(browser, built_book, name)
-    dark = Visit(browser, page_url(built_book, name), dark=True)
-    try:
-        found = {"light": audit(light.page, axe_script), "dark": audit(dark.page, axe_script)}
-        nameless = light.page.evaluate(NAMELESS_FIGURES_AND_IMAGES)
-    finally:
-        dark.close()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    report = SCREENSHOTS / "accessibility.json"
-    data = json.loads(report.read_text()) if report.exists() else {}
-    data[name] = {mode: {"by_impact": dict(Counter(v["impact"] for v in violations
-                                                   for _ in v["nodes"])),
-                         "rules": {v["id"]: len(v["nodes"]) for v in violations}}
-                  for mode, violations in found.items()}
-    report.write_text(json.dumps(data, indent=2))
-    failing = [mode for mode, violations in found.items()
-               if any(v["impact"] in BLOCKING_IMPACTS for v in violations)]
-    assert failing == [], "\n".join(f"{mode} mode:\n{describe(found[mode])}" for mode in failing)
-    assert nameless["images"] == [], f"images without alt text: {nameless['images']}"
-    assert nameless["figures"] == [], f"kernel-free figures without a name: {nameless['figures']}"
 
 
 MOVE_EVERY_CONTROL = """
@@ -287,33 +226,237 @@ MOVE_EVERY_CONTROL = """
   return results;
 }
 """
+COLLECT_FIGURES = """
+() => Array.from(document.querySelectorAll('.vgfig')).map(f => {
+  const copy = f.cloneNode(true);
+  copy.removeAttribute('data-ready');  // drawn once already; the copy draws itself again
+  return copy.outerHTML;
+})
+"""
+# every page's kernel-free figures (outerHTML), for the phone test at the end of this module
+_FIGURES: dict[str, list[str]] = {}
+FIGURE_ID = re.compile(r'<div class="vgfig"[^>]*\bid="([^"]+)"')
 
 
-@pytest.mark.parametrize("name", CHAPTER_PAGES)
-def test_every_kernel_free_figure_follows_every_control_within_a_frame(browser, built_book, name):
-    visit = light_visit(browser, built_book, name)
-    figures = visit.page.evaluate(
-        "Array.from(document.querySelectorAll('.vgfig')).map(f => f.id)"
-    )
-    assert figures, "the chapter has no kernel-free figure"
+def figures_made_by_the_source(name) -> list[str]:
+    """The ids of the kernel-free figures the page's source shows: a notebook's stored outputs
+    (outside cells whose output the book removes), or a markdown page's own HTML."""
+    source = next(ROOT.glob(f"{ROOT_PAGE if name == 'index' else name}.*"))
+    if source.suffix != ".ipynb":
+        return FIGURE_ID.findall(source.read_text())
+    ids = []
+    for cell in json.loads(source.read_text())["cells"]:
+        if cell["cell_type"] != "code" or {"remove-output", "remove-cell"} & set(
+                cell["metadata"].get("tags", [])):
+            continue
+        for output in cell.get("outputs", []):
+            ids += FIGURE_ID.findall("".join(output.get("data", {}).get("text/html", "")))
+    return ids
+
+
+def test_every_kernel_free_figure_is_shown_and_follows_every_control_within_a_frame(visit):
+    """The page shows the figures its source made (every chapter has at least one), and each
+    redraws within a frame whenever any of its controls moves."""
+    page = visit.page
+    _FIGURES[visit.name] = page.evaluate(COLLECT_FIGURES)
+    figures = page.evaluate("Array.from(document.querySelectorAll('.vgfig')).map(f => f.id)")
+    assert figures == figures_made_by_the_source(visit.name)
+    if visit.name in CHAPTER_PAGES:
+        assert figures, "the chapter has no kernel-free figure"
     timings = {}
     for figure in figures:
-        assert visit.page.evaluate(
+        assert page.evaluate(
             f"document.querySelectorAll('#{figure} polyline').length"
         ) > 0, f"{figure} drew nothing"
-        for result in visit.page.evaluate(MOVE_EVERY_CONTROL, figure):
+        for result in page.evaluate(MOVE_EVERY_CONTROL, figure):
             control = result["control"]
             assert result["moves"] > 0
             assert result["changed"] == result["moves"], f"{control}: a move changed nothing"
             assert result["max_ms"] <= SLIDER_BUDGET_MS, f"{control}: {result['max_ms']:.1f} ms"
             timings[control] = {k: result[k] for k in ("moves", "median_ms", "max_ms")}
-    unexpected = [e for e in visit.errors if KNOWN_THEME_ERROR not in e]
-    assert unexpected == [] and visit.external == []
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    report = SCREENSHOTS / "timings.json"
-    data = json.loads(report.read_text()) if report.exists() else {}
-    data[name] = timings
-    report.write_text(json.dumps(data, indent=2))
+    assert visit.unexpected_errors() == [] and visit.external == []
+    if figures:
+        update_report("timings.json", visit.name, timings)
+
+
+# Folded content is checked too: myst-nb's hidden code cells are <details>, sphinx-exercise's
+# solutions are sphinx-togglebutton dropdowns, which fade in (axe must not see them half-faded).
+UNFOLD_EVERYTHING = """
+async () => {
+  document.querySelectorAll('details:not([open])').forEach(d => { d.open = true; });
+  document.querySelectorAll('button.toggle-button[aria-expanded="false"]').forEach(b => b.click());
+  await Promise.all(document.getAnimations()
+      .filter(a => a.effect.getComputedTiming().endTime !== Infinity).map(a => a.finished));
+}
+"""
+# axe's colour-contrast rule weighs the text colour of every element that holds text against
+# the backgrounds behind it; in the axe-core that axe-playwright-python ships (4.12) that takes
+# over ten seconds on a chapter, whose code cells alone hold thousands of coloured tokens that
+# look alike. Elements whose text has the same colour, size, weight and shadow, in front of the
+# same backgrounds (the background colours and images of every ancestor up to the first opaque
+# one), under the same opacities and positioned ancestors, and equally visible (hidden, clipped
+# by a scrolling box, or whole) have the same contrast: they have one look, and the rule looks at
+# one element of each (marked data-vg-look, which axe is configured to look for). Where axe
+# cannot tell that element's background (another element, such as a code cell's copy button,
+# covers part of it), it looks again at the next 16 elements of the same look. Every other rule
+# looks at the whole page.
+ONE_ELEMENT_OF_EACH_LOOK_FOR_CONTRAST = """
+() => axe.configure({rules: [{id: 'color-contrast', selector: '[data-vg-look]'}]})
+"""
+GROUP_BY_LOOK = """
+() => {
+  const opaque = (colour) => /^rgb\\(/.test(colour) || /, 1\\)$/.test(colour);
+  const looks = new Map();
+  for (const element of document.body.querySelectorAll('*')) {
+    const hasText = Array.from(element.childNodes)
+        .some(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+    if (!hasText) continue;
+    const style = getComputedStyle(element);
+    const box = element.getBoundingClientRect();
+    const look = [style.color, style.fontSize, style.fontWeight, style.textShadow,
+                  style.visibility, box.width > 0 && box.height > 0 ? 'shown' : 'not shown'];
+    let behind = true;
+    for (let e = element; e; e = e.parentElement) {
+      const s = e === element ? style : getComputedStyle(e);
+      if (behind && (s.backgroundImage !== 'none' || s.backgroundColor !== 'rgba(0, 0, 0, 0)')) {
+        look.push(s.backgroundColor + ' ' + s.backgroundImage);
+        behind = !(opaque(s.backgroundColor) && s.backgroundImage === 'none');
+      }
+      if (s.opacity !== '1' || s.filter !== 'none' || s.mixBlendMode !== 'normal') {
+        look.push(`${s.opacity} ${s.filter} ${s.mixBlendMode}`);
+      }
+      if (s.position !== 'static' && s.position !== 'relative') look.push(s.position);
+      if (e !== element && (s.overflowX !== 'visible' || s.overflowY !== 'visible')) {
+        const frame = e.getBoundingClientRect();
+        const whole = box.left >= frame.left && box.right <= frame.right &&
+                      box.top >= frame.top && box.bottom <= frame.bottom;
+        look.push(whole ? 'inside' : 'clipped');
+      }
+    }
+    const key = look.join(';');
+    if (!looks.has(key)) looks.set(key, []);
+    looks.get(key).push(element);
+  }
+  return Array.from(looks.values());
+}
+"""
+# preload: false, else axe fetches every stylesheet again, which chromium refuses from file://
+# (a console error per sheet); only css-orientation-lock needs them, and no page locks it.
+RUN_AXE = """
+async () => {
+  const looks = (GROUP_BY_LOOK)();
+  const tried = looks.map(() => 0);  // how many elements of each look axe has looked at
+  const marked = new Map();  // look -> how many of its elements are marked in this round
+  const mark = (look, count) => {
+    const elements = looks[look].slice(tried[look], tried[look] + count);
+    elements.forEach(e => e.setAttribute('data-vg-look', String(look)));
+    tried[look] += elements.length;
+    marked.set(look, elements.length);
+  };
+  looks.forEach((_, look) => mark(look, 1));
+  const found = new Map();
+  let options = {};  // every rule in the first round, colour contrast only after it
+  for (let round = 0; round < 2 && marked.size; round++) {
+    const results = await axe.run(document, {...options, preload: false, elementRef: true,
+                                             resultTypes: ['violations', 'incomplete']});
+    for (const v of results.violations) {
+      if (!found.has(v.id)) {
+        found.set(v.id, {id: v.id, impact: v.impact, help: v.help, nodes: []});
+      }
+      found.get(v.id).nodes.push(...v.nodes.map(
+          n => ({target: n.target.join(' '), summary: n.failureSummary})));
+    }
+    const unclear = new Map();  // look -> how many of its marked elements axe could not judge
+    for (const v of results.incomplete.filter(v => v.id === 'color-contrast')) {
+      for (const n of v.nodes) {
+        const look = Number(n.element.getAttribute('data-vg-look'));
+        unclear.set(look, (unclear.get(look) || 0) + 1);
+      }
+    }
+    document.querySelectorAll('[data-vg-look]').forEach(e => e.removeAttribute('data-vg-look'));
+    const again = Array.from(unclear).filter(([look, count]) => count === marked.get(look) &&
+                                                                tried[look] < looks[look].length);
+    marked.clear();
+    again.forEach(([look]) => mark(look, 16));
+    options = {runOnly: {type: 'rule', values: ['color-contrast']}};
+  }
+  return Array.from(found.values());
+}
+""".replace("GROUP_BY_LOOK", GROUP_BY_LOOK.strip())
+NAMELESS_FIGURES_AND_IMAGES = """
+() => {
+  axe.setup(document);
+  try {
+    const figures = Array.from(document.querySelectorAll('.vgfig svg'))
+        .filter(svg => !axe.commons.text.accessibleText(svg).trim())
+        .map(svg => svg.closest('.vgfig').id);
+    const images = Array.from(document.images)
+        .filter(img => !(img.getAttribute('alt') || '').trim())
+        .map(img => img.getAttribute('src'));
+    return {figures, images};
+  } finally {
+    axe.teardown();
+  }
+}
+"""
+# The theme's colour-mode button cycles through its modes (light, auto, dark with a light system
+# preference); a reader who prefers dark mode clicks it until the page is dark.
+SWITCH_MODE = """
+async (mode) => {
+  const button = document.querySelector('.theme-switch-button');
+  for (let click = 0; click < 3 && document.documentElement.dataset.mode !== mode; click++) {
+    button.click();
+  }
+  await Promise.all(document.getAnimations()
+      .filter(a => a.effect.getComputedTiming().endTime !== Infinity).map(a => a.finished));
+  return document.documentElement.dataset.theme;
+}
+"""
+IMPACTS = ("critical", "serious", "moderate", "minor")
+BLOCKING_IMPACTS = IMPACTS[:2]
+
+
+def audit(page, axe_path) -> list[dict]:
+    """axe-core's violations on the page, everything unfolded, with axe injected from disk:
+    colour contrast on one element of every look, every other rule on the whole page."""
+    page.evaluate(UNFOLD_EVERYTHING)
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(axe_path))
+        page.evaluate(ONE_ELEMENT_OF_EACH_LOOK_FOR_CONTRAST)
+    assert page.evaluate("typeof window.axe === 'object'"), "axe-core did not load"
+    return page.evaluate(RUN_AXE)
+
+
+def describe(violations) -> str:
+    lines = []
+    for v in sorted(violations, key=lambda v: IMPACTS.index(v["impact"])):
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({len(v['nodes'])} elements)")
+        lines += [f"    {n['target']}: {' '.join(n['summary'].split())}" for n in v["nodes"][:5]]
+    return "\n".join(lines)
+
+
+def test_page_has_no_serious_accessibility_violation_in_light_or_dark_mode(
+    visit, axe_script, request
+):
+    page = visit.page
+    found = {"light": audit(page, axe_script)}
+    nameless = page.evaluate(NAMELESS_FIGURES_AND_IMAGES)
+    try:
+        assert page.evaluate(SWITCH_MODE, "dark") == "dark", "the theme has no dark mode"
+        found["dark"] = audit(page, axe_script)
+        screenshot(request.config, page, visit.name, "dark")
+    finally:
+        assert page.evaluate(SWITCH_MODE, "light") == "light"
+    assert visit.external == [], f"requests that leave the machine: {visit.external}"
+    update_report("accessibility.json", visit.name, {
+        mode: {"by_impact": dict(Counter(v["impact"] for v in violations for _ in v["nodes"])),
+               "rules": {v["id"]: len(v["nodes"]) for v in violations}}
+        for mode, violations in found.items()})
+    failing = [mode for mode, violations in found.items()
+               if any(v["impact"] in BLOCKING_IMPACTS for v in violations)]
+    assert failing == [], "\n".join(f"{mode} mode:\n{describe(found[mode])}" for mode in failing)
+    assert nameless["images"] == [], f"images without alt text: {nameless['images']}"
+    assert nameless["figures"] == [], f"kernel-free figures without a name: {nameless['figures']}"
 
 
 # -- reading on any screen ------------------------------------------------------------------------
@@ -342,8 +485,6 @@ OVERFLOWING = """
   return found;
 }
 """
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 # At a phone's width: the page never scrolls sideways, text outputs wrap, figures fit; tables,
 # code and formulas may scroll inside their own box.
 PHONE_PROBLEMS = """
@@ -370,10 +511,8 @@ PHONE_PROBLEMS = """
 """
 
 
-@pytest.mark.parametrize("name", PAGES)
-def test_nothing_is_wider_than_its_box_on_a_desktop_or_a_phone(browser, built_book, name):
-    visit = light_visit(browser, built_book, name)
-    page = visit.page
+def test_nothing_is_wider_than_its_box_on_a_desktop_or_a_phone(visit, request):
+    page, name = visit.page, visit.name
     page.evaluate(UNFOLD_EVERYTHING)  # folded code and solutions are checked too
     wide = page.evaluate(OVERFLOWING, BOXES)
     assert wide == [], f"{name}: {len(wide)} elements are wider than their box at 1280 px:\n" + \
@@ -383,7 +522,7 @@ def test_nothing_is_wider_than_its_box_on_a_desktop_or_a_phone(browser, built_bo
     try:
         problems = page.evaluate(PHONE_PROBLEMS)
         if name in (f"chapters/{CHAPTERS[2].stem}", f"chapters/{CHAPTERS[8].stem}"):
-            screenshot(page, name, "phone")
+            screenshot(request.config, page, name, "phone")
     finally:
         page.set_viewport_size(DESKTOP)
     assert problems == [], f"{name} at 390 x 844:\n" + "\n".join(problems[:15])
@@ -391,14 +530,8 @@ def test_nothing_is_wider_than_its_box_on_a_desktop_or_a_phone(browser, built_bo
 
 # Every kernel-free figure of the book, on a phone (touch, no mouse): a tap on a slider's track
 # or a choice in a menu redraws the figure. The figures are self-contained, so they are copied
-# from the chapters into one page of a mobile context instead of loading every chapter again.
-COLLECT_FIGURES = """
-() => Array.from(document.querySelectorAll('.vgfig')).map(f => {
-  const copy = f.cloneNode(true);
-  copy.removeAttribute('data-ready');  // drawn once already; the copy draws itself again
-  return copy.outerHTML;
-})
-"""
+# from the chapters (as the pages' figure checks above found them) into one page of a mobile
+# context instead of loading every chapter again.
 FIGURE_STATE = """
 (id) => {
   const root = document.getElementById(id).closest('.vgfig');
@@ -410,8 +543,12 @@ FIGURE_STATE = """
 
 def test_every_kernel_free_figure_works_by_touch_on_a_phone(browser, built_book):
     figures = []
-    for name in CHAPTER_PAGES:
-        figures += light_visit(browser, built_book, name).page.evaluate(COLLECT_FIGURES)
+    for name in PAGES:
+        if name not in _FIGURES:  # this module's page checks did not run (pytest -k ...)
+            visit = Visit(browser, built_book, name)
+            _FIGURES[name] = visit.page.evaluate(COLLECT_FIGURES)
+            visit.close()
+        figures += _FIGURES[name]
     assert len(figures) >= len(CHAPTER_PAGES)
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
                                   device_scale_factor=2)

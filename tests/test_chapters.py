@@ -18,18 +18,27 @@ CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 REPO_URL = CONFIG["repository"]["url"]
 
+
+def _package_version() -> str:
+    text = (ROOT / "pyproject.toml").read_text()
+    return re.search(r'^version = "([^"]+)"', text, re.M).group(1)
+
+
+# The release of vglib this book was built with: pyproject.toml's version, tagged v<version>.
+VERSION = _package_version()
+
 SETUP_CELL = f'''\
-# In Colab, install vglib from the book's repository;
+# In Colab, install the vglib release this book was made with;
 # anywhere else, use the installed one.
 import sys
 
 if "google.colab" in sys.modules:
     import subprocess
 
-    repository = "git+{REPO_URL}"
+    release = "git+{REPO_URL}@v{VERSION}"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet",
-         f"vglib @ {{repository}}"],
+         f"vglib @ {{release}}"],
         check=True,
     )
 else:
@@ -94,8 +103,16 @@ def test_setup_cell_installs_vglib_from_the_repository_in_colab(monkeypatch):
     assert len(calls) == 1
     (command,), kwargs = calls[0]
     assert command[1:4] == ["-m", "pip", "install"]
-    assert command[-1] == f"vglib @ git+{REPO_URL}"
+    assert command[-1] == f"vglib @ git+{REPO_URL}@v{VERSION}"
     assert kwargs == {"check": True}
+
+
+def test_the_setup_cell_installs_the_release_of_the_installed_vglib():
+    import vglib
+
+    assert vglib.__version__ == VERSION, (
+        "pyproject.toml and vglib/__init__.py must give the same version")
+    assert re.fullmatch(r"\d+\.\d+\.\d+", VERSION)
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)

@@ -3,13 +3,23 @@ import pytest
 
 from vglib import explorers, signals
 from vglib.chains import signal_after_layers
-from vglib.diagnose import compute_grad_norms_at_init
 from vglib.figures import prompt_markup
 from vglib.interactive import Explorer
+from vglib.signals import compute_grad_norms_at_init
 
 # every factory in explorers.__all__ builds one of the book's figures, with its prompts, except
-# the building block the others share
-BOOK_FIGURES = [name for name in explorers.__all__ if name != "gradient_flow"]
+# the building block the others share (the other names are control values chapters read)
+BOOK_FIGURES = [name for name in explorers.__all__
+                if callable(getattr(explorers, name)) and name != "gradient_flow"]
+
+
+def test_the_book_figures_and_the_control_values_chapters_read_are_all_in_explorers():
+    assert len(BOOK_FIGURES) == 10
+    for name in explorers.__all__:
+        value = getattr(explorers, name)
+        assert callable(value) or (name.isupper() and isinstance(value, (tuple, int))), name
+    assert {"signal_chain", "training_curves", "norm_placement"} <= set(BOOK_FIGURES)
+    assert explorers.TRAINING_ACTIVATIONS[0] == "sigmoid" and 50 in explorers.GRAD_NORM_DEPTHS
 
 
 def test_signal_chain_is_factor_to_the_power_and_crops_to_the_layer_count():

@@ -114,3 +114,71 @@ def test_vglib_and_the_html_figures_work_without_ipywidgets():
         "vglib.widgets needs ipywidgets (pip install 'ipywidgets>=7.7'); "
         "the rest of vglib works without it",
     ]
+
+
+def test_the_html_figures_need_no_matplotlib():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'matplotlib':\n"
+        "            raise ImportError(name + ' is blocked for this test')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from vglib import explorers, figures\n"
+        "figure = explorers.exploding_recurrence().html()\n"
+        "print(isinstance(figure, figures.KernelFreeFigure), figure.size_bytes > 10_000)\n"
+        "print('matplotlib' in sys.modules)\n"
+        "try:\n    import vglib.plots\n"
+        "except ImportError as err:\n    print(err)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["True True", "False",
+                                       "matplotlib is blocked for this test"]
+
+
+def test_figure_js_has_no_colours_of_its_own():
+    from pathlib import Path
+
+    import vglib
+
+    script = Path(vglib.__file__).with_name("figure.js").read_text()
+    assert not re.search(r"#[0-9a-fA-F]{3,8}\b|\brgba?\(|\bhsla?\(", script)
+    assert "PALETTE" not in script
+    # a line is drawn in the colour its data carries (and text in the page's own colour)
+    assert "var color = s.color;" in script
+
+
+def test_every_line_carries_its_colour_from_vglibs_palette():
+    import numpy as np
+
+    from vglib._palette import ACTIVATION_COLORS, LINE_COLORS
+    from vglib.interactive import Control, Explorer, Series
+
+    def compute(n):  # n lines without a colour of their own, and one with
+        x = np.arange(3.0)
+        return [*(Series(f"line {i}", x, x + i + 1) for i in range(n)),
+                Series("tanh", x, x + 10, color=ACTIVATION_COLORS["tanh"])]
+
+    many = Explorer(name="many-lines", title="t", xlabel="x", ylabel="y",
+                    controls=[Control("n", "lines", (1, 7), 7)], compute=compute,
+                    caption="{end[0]}", alt="lines")
+    data = embedded_data(many.html())
+    seven = [line["color"] for line in data["states"]["1"]]
+    assert seven == [*LINE_COLORS, LINE_COLORS[0], ACTIVATION_COLORS["tanh"]]  # 6 colours cycle
+    assert [line["color"] for line in data["states"]["0"]] == [LINE_COLORS[0],
+                                                               ACTIVATION_COLORS["tanh"]]
+
+
+def test_the_book_figures_carry_the_activation_colours(figures):
+    from vglib._palette import ACTIVATION_COLORS
+
+    chain, grads = (embedded_data(f) for f in figures)
+    assert {line["color"] for state in chain["states"].values() for line in state} == {
+        ACTIVATION_COLORS["relu"]}
+    sigmoid_at_10 = grads["states"][f"0|{explorers.GRAD_NORM_DEPTHS.index(10)}"][0]
+    assert sigmoid_at_10["color"] == ACTIVATION_COLORS["sigmoid"]

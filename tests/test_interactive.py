@@ -84,7 +84,7 @@ def test_bad_specifications_are_refused():
 # -- prompts ----------------------------------------------------------------------------------
 
 from vglib.claims import ClaimError  # noqa: E402
-from vglib.interactive import Expect, Prompt, Quantity  # noqa: E402
+from vglib.prompts import Expect, Prompt, Quantity  # noqa: E402
 
 
 def test_a_prompt_is_checked_against_the_state_it_asks_for():

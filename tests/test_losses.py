@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -53,9 +55,9 @@ def test_losses_refuse_bad_input():
     expected = r"labels must be in 0\.\.2 for 3 classes; got values from 0 to 3"
     with pytest.raises(ValueError, match=expected):
         softmax_cross_entropy(np.zeros((2, 3)), np.array([0, 3]))
-    with pytest.raises(ValueError, match=r"labels must have shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"one label per row of logits \(2 rows\)"):
         softmax_cross_entropy(np.zeros((2, 3)), np.array([0, 1, 2]))
-    with pytest.raises(TypeError, match="labels must be integer class indices"):
+    with pytest.raises(ValueError, match="labels must hold whole-number class labels"):
         softmax_cross_entropy(np.zeros((2, 3)), np.array([0.5, 1.0]))
     with pytest.raises(ValueError, match="logits must be a 2-D array"):
         softmax_cross_entropy(np.zeros(3), np.array([0]))
@@ -67,3 +69,32 @@ def test_losses_refuse_bad_input():
         binary_cross_entropy_with_logits(np.zeros(2), np.array([0.0, 2.0]))
     with pytest.raises(ValueError, match="logits and targets must have the same shape"):
         binary_cross_entropy_with_logits(np.zeros(2), np.zeros(3))
+
+
+# every argument a loss checks, each refused with a message that starts with its name
+BAD_ARGUMENTS = {
+    "softmax logits": (lambda: softmax_cross_entropy("z", np.array([0])), "logits"),
+    "softmax labels": (lambda: softmax_cross_entropy(np.zeros((2, 3)), "ab"), "labels"),
+    "mse pred": (lambda: mse("p", np.zeros(2)), "pred"),
+    "mse target": (lambda: mse(np.zeros(2), "t"), "target"),
+    "bce logits": (lambda: binary_cross_entropy_with_logits("z", np.zeros(2)), "logits"),
+    "bce targets": (lambda: binary_cross_entropy_with_logits(np.zeros(2), "t"), "targets"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ARGUMENTS))
+def test_every_refusal_starts_with_the_name_of_the_argument(case):
+    call, argname = BAD_ARGUMENTS[case]
+    with pytest.raises((TypeError, ValueError), match=rf"^{re.escape(argname)}[ =]"):
+        call()
+
+
+def test_overflowing_losses_say_where_and_why():
+    with np.errstate(over="ignore"), pytest.raises(NonFiniteError, match=re.escape(
+            "logits: 1 of its 2 values are NaN or inf (logits - their row's largest: the "
+            "logits spread beyond float64): it overflowed float64")):
+        softmax_cross_entropy(np.array([[1e308, -1e308]]), np.array([0]))
+    with pytest.raises(NonFiniteError, match=re.escape(
+            "mse: the loss overflows float64 (pred - target reaches 2e+200, its square does not "
+            "fit a float)") + "$"):
+        mse(np.array([1e200]), np.array([-1e200]))

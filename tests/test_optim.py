@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -226,3 +228,180 @@ def test_warm_up_refuses_what_is_not_an_optimiser_or_a_step_count():
         WarmUp(object(), 10)
     with pytest.raises(ValueError, match="steps"):
         WarmUp(SGD(0.1), 0)
+
+
+# -- a step that would leave NaN or inf is refused, names the parameter, changes nothing -------
+
+class TwoParameters:
+    """A 'model' with parameters 'a' (3 entries) and 'b' (2), not packed."""
+
+    def __init__(self):
+        self.a, self.b = np.ones(3), np.ones(2)
+        self.ga, self.gb = np.zeros(3), np.zeros(2)
+
+    def parameters(self):
+        yield "a", self.a, self.ga
+        yield "b", self.b, self.gb
+
+
+def test_an_overflowing_step_restores_the_parameters_already_updated():
+    model = TwoParameters()
+    model.ga[:] = 1.0
+    model.b[:] = -1.5e308
+    model.gb[:] = 1.5e308  # b - 1 * gb = -3e308: inf
+    with pytest.raises(NonFiniteError, match=r"^an optimiser step would make parameter 'b' NaN "
+                                             r"or inf \(the step reaches 1\.5e\+308\): lower "):
+        SGD(lr=1.0).step(model)
+    assert np.array_equal(model.a, np.ones(3))  # 'a' was updated first, then restored
+    assert np.array_equal(model.b, np.full(2, -1.5e308))
+
+
+def _packed_pair(rng):
+    """Packed parameters in this order: 0.W (6 entries), 0.b (3), 1.W (3), 1.b (1)."""
+    return Sequential([Dense(2, 3, rng=rng), Dense(3, 1, rng=rng)]).pack()
+
+
+@pytest.mark.parametrize("make_opt", [lambda: SGD(1.0), lambda: SGD(1.0, momentum=0.5)])
+def test_an_overflowing_step_in_a_packed_network_names_the_parameter_of_the_bad_entry(make_opt,
+                                                                                      rng):
+    model = _packed_pair(rng)
+    flat_params, flat_grads = model.packed()
+    starts = {"0.W": 0, "0.b": 6, "1.W": 9, "1.b": 12}
+    ends = {"0.W": 5, "0.b": 8, "1.W": 11, "1.b": 12}
+    for name in starts:
+        for index in (starts[name], ends[name]):
+            flat_grads[:] = 0.0
+            flat_params[:] = 1.0
+            flat_params[index] = -1.5e308
+            flat_grads[index] = 1.5e308
+            with pytest.raises(NonFiniteError, match=f"would make parameter '{name}' NaN"):
+                make_opt().step(model)
+            assert flat_params[index] == -1.5e308 and np.all(np.delete(flat_params, index) == 1)
+
+
+def test_momentum_and_adam_moments_that_overflow_are_refused_and_named():
+    model = TwoParameters()
+    sgd = SGD(lr=1e-300, momentum=0.9)
+    model.gb[:] = 1.5e308
+    sgd.step(model)  # v = g: finite
+    with pytest.raises(NonFiniteError, match=r"^the momentum of parameter 'b' overflows float64"):
+        sgd.step(model)  # v = 0.9 v + g = 2.85e308: inf
+    adam = Adam(lr=0.1)
+    model.gb[:] = 1e160  # g^2 = 1e320: inf
+    with pytest.raises(NonFiniteError, match=r"^Adam's second moment of parameter 'b' overflows "
+                                             r"float64 \(gradient entries near 1e154 or more"):
+        adam.step(model)
+    assert np.array_equal(model.a, np.ones(3))
+
+
+def test_the_optimisers_keep_the_documentation_of_their_step():
+    for opt in (SGD, Adam):
+        assert opt.step.__doc__ == "Update every parameter of ``model`` in place from its " \
+                                   "current gradient."
+
+
+def test_clip_grad_value_counts_every_clipped_element_of_every_parameter():
+    model = TwoParameters()
+    model.ga[:] = [0.5, -0.7, 0.2]
+    model.gb[:] = [-0.5, 3.0]  # 0.5 in size is at the limit: kept, not counted
+    assert clip_grad_value(model, 0.5) == 2
+    assert model.ga.tolist() == [0.5, -0.5, 0.2] and model.gb.tolist() == [-0.5, 0.5]
+    with pytest.raises(ValueError, match=r"^limit must be in \(0, inf\); got 0"):
+        clip_grad_value(model, 0.0)
+    with pytest.raises(ValueError, match=r"^max_norm must be in \(0, inf\); got 0"):
+        clip_grad_norm(model, 0.0)
+
+
+def test_warm_up_needs_an_optimiser_with_a_learning_rate():
+    class NoRate:
+        def step(self, model):
+            pass
+
+    with pytest.raises(TypeError, match="^optimizer must be a vglib optimiser"):
+        WarmUp(NoRate(), 3)
+    with pytest.raises(ValueError, match="^steps must be an integer >= 1; got 0"):
+        WarmUp(SGD(0.1), 0)
+    assert repr(WarmUp(SGD(0.1, momentum=0.5), 3)) == "WarmUp(SGD(lr=0.1, momentum=0.5), steps=3)"
+    assert repr(Adam(0.01)) == "Adam(lr=0.01, betas=(0.9, 0.999), eps=1e-08)"
+
+
+# every argument the optimisers check, each refused with a message that starts with its name
+BAD_ARGUMENTS = {
+    "SGD lr": (lambda: SGD(lr=0), "lr"),
+    "SGD momentum": (lambda: SGD(lr=0.1, momentum=-0.1), "momentum"),
+    "SGD momentum 1": (lambda: SGD(lr=0.1, momentum=1), "momentum"),
+    "Adam lr": (lambda: Adam(lr="0.1"), "lr"),
+    "Adam betas": (lambda: Adam(lr=0.1, betas=(0.9,)), "betas"),
+    "Adam beta": (lambda: Adam(lr=0.1, betas=(0.9, 1.5)), "betas[i]"),
+    "Adam betas 1": (lambda: Adam(lr=0.1, betas=(1.0, 0.9)), "betas"),
+    "Adam eps": (lambda: Adam(lr=0.1, eps=-1.0), "eps"),
+    "WarmUp optimizer": (lambda: WarmUp("sgd", 3), "optimizer"),
+    "WarmUp steps": (lambda: WarmUp(SGD(0.1), 1.5), "steps"),
+    "step model": (lambda: SGD(0.1).step(object()), "model"),
+    "clip_grad_norm model": (lambda: clip_grad_norm(None, 1.0), "model"),
+    "clip_grad_norm max_norm": (lambda: clip_grad_norm(Quadratic(), -1.0), "max_norm"),
+    "clip_grad_value limit": (lambda: clip_grad_value(Quadratic(), "1"), "limit"),
+    "global_grad_norm model": (lambda: global_grad_norm(3), "model"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ARGUMENTS))
+def test_every_refusal_starts_with_the_name_of_the_argument(case):
+    call, argname = BAD_ARGUMENTS[case]
+    with pytest.raises((TypeError, ValueError), match=rf"^{re.escape(argname)}[ =]"):
+        call()
+
+
+def test_a_packed_network_is_updated_through_its_buffer_alone(rng):
+    # the whole-buffer path: no per-parameter loop (it would call parameters())
+    from vglib.models import mlp
+
+    model = mlp(3, 4, 2, 2, rng=rng)
+    model.forward(rng.standard_normal((5, 3)))
+    model.backward(rng.standard_normal((5, 2)))
+    flat_params, flat_grads = model.packed()
+    expected = flat_params - 0.1 * flat_grads
+    norm = np.linalg.norm(flat_grads)
+
+    def no_loop(prefix=""):
+        raise AssertionError("the per-parameter path was taken")
+
+    model.parameters = no_loop
+    assert global_grad_norm(model) == pytest.approx(norm)
+    SGD(0.1).step(model)
+    assert np.allclose(flat_params, expected)
+    adam = Adam(0.01)
+    adam.step(model)
+    assert list(adam.m) == ["<packed>"]
+    assert clip_grad_norm(model, 1e-3) == pytest.approx(norm)
+    assert clip_grad_value(model, 1e-5) > 0
+
+
+def test_optimiser_messages_say_what_was_received_and_what_to_do():
+    with pytest.raises(TypeError, match=r"model must have a parameters\(\) method .*; got list$"):
+        SGD(0.1).step([1, 2])
+    model = TwoParameters()
+    model.gb = np.zeros(3)
+    with pytest.raises(ValueError, match=re.escape(
+            "the gradient of 'b' has shape (3,) but the parameter has (2,); run backward() "
+            "after forward() before stepping") + "$"):
+        SGD(0.1).step(model)
+    model = TwoParameters()
+    model.gb[0] = np.nan
+    with pytest.raises(NonFiniteError, match=re.escape(
+            "the gradient of parameter 'b' contains NaN or inf: training diverged; lower the "
+            "learning rate or clip the gradients") + "$"):
+        Adam(0.1).step(model)
+    with pytest.raises(ValueError, match=re.escape(
+            "momentum must be in [0, 1); got 1 (the velocity would never decay)") + "$"):
+        SGD(0.1, momentum=1.0)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: SGD(lr=0.0), lambda: SGD(lr=-1.0), lambda: Adam(lr=0.0), lambda: Adam(lr=-1.0),
+    lambda: SGD(0.1, momentum=1.5), lambda: Adam(0.1, betas=(-0.1, 0.9)),
+    lambda: Adam(0.1, betas=(0.9, 1.5)), lambda: Adam(0.1, eps=0.0),
+])
+def test_learning_rates_and_moment_factors_outside_their_range_are_refused(make):
+    with pytest.raises(ValueError, match=r"^(lr|momentum|betas\[i\]|eps) must be in [\[(]0, "):
+        make()

@@ -1,5 +1,9 @@
-"""The printed book: tools/make_pdf.py prints the built book (the built_book fixture starts it
-in the background as soon as the book is built) into _build/html/book.pdf.
+"""The printed book: tools/make_pdf.py prints the built book into _build/html/book.pdf.
+
+In a whole test run the pages are printed by tests/test_browser.py, from the page loads its
+checks use (tools/make_pdf.py's print_loaded_page), and bound here with tools/make_pdf.py's bind;
+when the browser checks did not run (this module alone), tools/make_pdf.py prints the book
+itself. A small book of two pages checks that tool from start to end.
 
 The PDF must have a bookmark and a heading for every page of the book, in the book's order,
 and every line of every text output of every notebook (and every cell of every vglib.tables
@@ -13,6 +17,8 @@ import importlib.util
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,17 +87,19 @@ def shown_text_lines(notebook: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def pdf(built_book):
     """(path, [(title, text of its pages), ...]) of the printed book."""
-    job = built_book.pdf_job
-    if job is None:
-        required_or_skip("no chromium found to print the book (apt-get install chromium)")
-    try:
-        log, _ = job.communicate(timeout=PDF_TIMEOUT_S)
-    except Exception:
-        job.kill()
-        raise
-    assert job.returncode == 0, f"tools/make_pdf.py failed:\n{log[-3000:]}"
     path = built_book.html / make_pdf.PDF_NAME
-    assert path.exists(), log
+    pages = make_pdf.book_pages()
+    if all(name in built_book.printed for _, name in pages):  # by tests/test_browser.py
+        make_pdf.bind([(part, *built_book.printed[name]) for part, name in pages], path)
+    else:
+        if make_pdf.find_chromium() is None:
+            required_or_skip("no chromium found to print the book (apt-get install chromium)")
+        result = subprocess.run([sys.executable, str(ROOT / "tools" / "make_pdf.py"),
+                                 "--html", str(built_book.html)], capture_output=True,
+                                text=True, timeout=PDF_TIMEOUT_S)
+        assert result.returncode == 0, \
+            f"tools/make_pdf.py failed:\n{(result.stdout + result.stderr)[-3000:]}"
+    assert path.exists()
     return path, read_pdf(path)
 
 
@@ -165,3 +173,25 @@ def test_every_line_of_every_text_output_is_printed(pdf, source):
     missing = [line for line in lines if squeeze(line) not in text]
     assert missing == [], (f"{len(missing)} of {len(lines)} output lines of {source.name} are "
                            "not in the PDF:\n" + "\n".join(missing[:10]))
+
+
+def test_make_pdf_prints_a_small_book_into_one_pdf_with_a_bookmark_per_page(tmp_path):
+    if make_pdf.find_chromium() is None:
+        required_or_skip("no chromium found to print the book (apt-get install chromium)")
+    for name, title in (("front", "Front page"), ("part/chapter", "A chapter")):
+        page = tmp_path / f"{name}.html"
+        page.parent.mkdir(exist_ok=True)
+        page.write_text(f"<!doctype html><html lang='en'><head><title>{title} \u2014 A book"
+                        f"</title></head><body><h1>{title}</h1><p>The text of {name}.</p>"
+                        "</body></html>", encoding="utf-8")
+    out, count = make_pdf.make_pdf(tmp_path, pages=[("", "front"), ("Part one", "part/chapter")])
+    assert out == tmp_path / make_pdf.PDF_NAME and count == 2
+    from pypdf import PdfReader
+
+    outline = PdfReader(out).outline
+    assert [item.title for item in outline[:2]] == ["Front page", "Part one"]
+    assert [item.title for item in outline[2]] == ["A chapter"]  # inside its part
+    assert [(title, squeeze(text)) for title, text in read_pdf(out)] == [
+        ("Front page", "FrontpageThetextoffront."),
+        ("A chapter", "AchapterThetextofpart/chapter."),
+    ]

@@ -66,11 +66,24 @@ def test_plot_chain_products_and_grad_norms(ax):
 
 
 def test_plot_product_histogram_marks_three_averages(ax):
+    from vglib._palette import OKABE_ITO
+
     sim = chains.flow_simulation(np.random.default_rng(0), n_trials=1000)
     plots.plot_product_histogram(ax, sim, chains.product_stats(sim.relu))
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert [text.split(" =")[0] for text in legend] == ["mean", "median", "geometric mean"]
+    assert [line.get_color() for line in ax.get_lines()] == [
+        "black", OKABE_ITO["vermillion"], OKABE_ITO["bluish green"]]
     assert labelled(ax)
+
+
+def test_the_plots_take_their_colours_from_the_one_palette():
+    from vglib import _palette
+
+    assert plots.ACTIVATION_COLORS is _palette.ACTIVATION_COLORS  # what chapters read
+    cycle = plots.BOOK_STYLE["axes.prop_cycle"].by_key()["color"]
+    assert cycle == list(_palette.ACTIVATION_COLORS.values())
+    assert set(_palette.LINE_COLORS) <= set(_palette.ACTIVATION_COLORS.values())
 
 
 def test_unknown_activation_is_refused(ax):

@@ -1,3 +1,4 @@
+import os
 import platform
 import sys
 
@@ -71,8 +72,10 @@ def test_doctor_names_an_unsupported_or_missing_package(monkeypatch):
     monkeypatch.setattr(numpy, "__version__", "1.21.0")
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # makes the import fail
     report = setup.doctor(print_report=False)
-    assert "numpy 1.21.0 is outside the supported range >=1.26" in report.problems
-    assert any(p.startswith("ipywidgets is not installed") for p in report.problems)
+    assert ("numpy 1.21.0 is outside the supported range >=1.26: pip install 'numpy>=1.26', "
+            "then restart Python (in a notebook: restart the kernel)") in report.problems
+    assert any(p.startswith("ipywidgets is not installed (vglib supports ipywidgets>=7.7,<9): "
+                            "pip install 'ipywidgets>=7.7,<9'") for p in report.problems)
     assert "2 problem(s)" in str(report)
 
 
@@ -87,3 +90,128 @@ def test_alternative_kernels_differ_from_the_pinned_ones_and_override_what_is_se
     assert choose_math_kernels("pinned", {"OPENBLAS_CORETYPE": "Zen"})["OPENBLAS_CORETYPE"] == "Zen"
     with pytest.raises(ValueError, match="kernels='fast' is unknown; choose one of pinned"):
         choose_math_kernels("fast", {})
+
+
+# -- doctor() where numpy or matplotlib is missing or broken ------------------------------------
+# Each check runs in a fresh Python, where the package is blocked before anything imports it.
+
+BLOCK = """
+import sys
+
+class Block:  # makes every import of the package fail, as a broken install would
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == {package!r}:
+            raise ImportError(name + " is blocked for this test")
+
+sys.meta_path.insert(0, Block())
+"""
+DOCTOR = """
+from vglib.setup import doctor
+report = doctor()
+print("vglib modules imported:", sorted(m for m in sys.modules if m.startswith("vglib")))
+"""
+
+
+def run_python(code, **kwargs):
+    import subprocess
+
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, **kwargs)
+
+
+def test_doctor_reports_a_numpy_that_cannot_be_imported_instead_of_raising():
+    result = run_python(BLOCK.format(package="numpy") + DOCTOR)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    lines = result.stdout.splitlines()
+    assert "  numpy       -          supported >=1.26     BROKEN" in lines
+    assert "2 problem(s):" in lines
+    assert ("  - numpy is installed but cannot be imported (ImportError: numpy is blocked for "
+            "this test): reinstall it with pip install --force-reinstall 'numpy>=1.26', then "
+            "restart Python (in a notebook: restart the kernel)") in lines
+    assert ("  - matplotlib cannot be imported because numpy cannot (ImportError: numpy is "
+            "blocked for this test): fix numpy first") in lines
+    assert lines[-1] == "vglib modules imported: ['vglib', 'vglib.setup']"
+
+
+def test_doctor_reports_a_matplotlib_that_cannot_be_imported_instead_of_raising():
+    result = run_python(BLOCK.format(package="matplotlib") + DOCTOR)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("  numpy ") and line.endswith(" ok") for line in lines)
+    assert "  matplotlib  -          supported >=3.8      BROKEN" in lines
+    assert ("  - matplotlib is installed but cannot be imported (ImportError: matplotlib is "
+            "blocked for this test): reinstall it with pip install --force-reinstall "
+            "'matplotlib>=3.8', then restart Python (in a notebook: restart the kernel)") in lines
+    assert "1 problem(s):" in lines
+
+
+def test_doctor_reports_a_numpy_that_raises_while_it_is_imported(tmp_path):
+    broken = tmp_path / "numpy"
+    broken.mkdir()
+    (broken / "__init__.py").write_text("raise RuntimeError('half-installed numpy')\n")
+    result = run_python("import sys" + DOCTOR, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert ("numpy is installed but cannot be imported (RuntimeError: half-installed numpy): "
+            "reinstall it with pip install --force-reinstall 'numpy>=1.26'") in result.stdout
+    assert ("matplotlib cannot be imported because numpy cannot (RuntimeError: half-installed "
+            "numpy): fix numpy first") in result.stdout
+
+
+def test_doctor_names_a_missing_numpy_and_a_file_that_hides_it(tmp_path):
+    missing = run_python("import sys; sys.modules['numpy'] = None" + DOCTOR)
+    assert missing.returncode == 0 and missing.stderr == "", missing.stderr
+    assert ("  - numpy is not installed (vglib supports numpy>=1.26): pip install 'numpy>=1.26'"
+            in missing.stdout)
+    (tmp_path / "numpy.py").write_text("answer = 42\n")  # a learner's own numpy.py
+    hidden = run_python("import sys" + DOCTOR, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert hidden.returncode == 0 and hidden.stderr == "", hidden.stderr
+    assert (f"  - the numpy that Python imports is {tmp_path / 'numpy.py'}, not the package: "
+            "rename that file or folder") in hidden.stdout
+
+
+# -- the package imports its modules on first use ---------------------------------------------
+
+
+def test_importing_vglib_or_its_setup_imports_neither_numpy_nor_matplotlib():
+    code = ("import sys\nimport vglib\nfrom vglib.setup import doctor, glue, in_colab\n"
+            "print(sorted(m for m in ('numpy', 'matplotlib') if m in sys.modules))\n"
+            "print(sorted(m for m in sys.modules if m.startswith('vglib')))")
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["[]", "['vglib', 'vglib.setup']"]
+
+
+def test_the_modules_of_vglib_are_there_on_first_use():
+    code = """
+import sys
+import vglib
+assert "vglib.layers" not in sys.modules
+layer = vglib.layers.Dense  # the attribute imports the module
+assert "vglib.layers" in sys.modules and "numpy" in sys.modules
+from vglib import losses, tables
+from vglib import NonFiniteError
+from vglib._checks import NonFiniteError as defined
+assert NonFiniteError is defined is vglib.NonFiniteError
+assert set(vglib.__all__) <= set(dir(vglib)) and "__version__" in dir(vglib)
+for name in vglib.__all__:
+    getattr(vglib, name)
+try:
+    vglib.no_such_module
+except AttributeError as err:
+    print(err)
+"""
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "module 'vglib' has no attribute 'no_such_module'\n"
+
+
+def test_every_name_in_all_is_the_module_or_class_it_names():
+    import importlib
+
+    import vglib
+    from vglib._checks import NonFiniteError
+
+    assert vglib.NonFiniteError is NonFiniteError
+    for name in vglib.__all__:
+        if name != "NonFiniteError":
+            assert getattr(vglib, name) is importlib.import_module(f"vglib.{name}")

@@ -1,6 +1,12 @@
 """tools/make_student_edition.py: the notebooks students get (no solution, a placeholder per
 exercise, no outputs) run from top to bottom, failing only in the placeholders; the HTML student
-book builds without warnings and without solutions."""
+book builds without warnings and without solutions.
+
+The student notebooks are not run here but in the test run of the notebooks themselves: a student
+notebook starts with the same code cells as its original, so ``conftest.py`` runs the rest of it
+in nbval's kernel, right after the last shared cell (an item named "student edition from Cell
+N" in each notebook with exercises). This module checks how that works, on a small notebook.
+"""
 
 import re
 import subprocess
@@ -9,7 +15,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from test_chapters import markdown
 
@@ -95,21 +100,67 @@ def test_student_notebook_has_every_exercise_no_solution_and_no_output(edition, 
                for c in nb.cells if c.cell_type == "code")
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_student_notebook_runs_top_to_bottom_failing_only_in_its_placeholders(edition, path):
-    target = edition[path.name]
-    nb = nbformat.read(target, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(target.parent)}}).execute()
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        errors = [o for o in cell.outputs if o.output_type == "error"]
-        if student.PLACEHOLDER_TAG in cell.metadata.get("tags", []):
-            assert [e.ename for e in errors] == ["NotImplementedError"], cell.source
-            assert "not solved yet" in errors[0].evalue
-        else:
-            assert not errors, f"{cell.source[:300]}\n{errors[0].ename}: {errors[0].evalue}"
+def test_the_student_edition_departs_from_the_original_at_its_first_removed_solution():
+    nb = new_notebook(cells=[
+        new_code_cell("x = 1"),
+        new_code_cell("y = x + 1"),
+        new_markdown_cell("```{exercise}\n:label: a\n\nDo A.\n```\n\n"
+                          "```{solution-start} a\n:class: dropdown\n```"),
+        new_code_cell("answer = y * 2"),
+        new_markdown_cell("```{solution-end}\n```"),
+        new_code_cell("print(y)"),
+    ])
+    shared, cells = student.student_code_after_shared_start(nb)
+    assert shared == 2
+    assert [c.source.splitlines()[-1] for c in cells] == [
+        'raise NotImplementedError("exercise a: not solved yet")', "print(y)"]
+    assert nb.cells[3].source == "answer = y * 2"  # the original is untouched
+    nb.cells[1].metadata["tags"] = ["nbval-skip"]  # nbval would not run it: not shared
+    assert student.student_code_after_shared_start(nb)[0] == 1
+    without_exercise = new_notebook(cells=[new_code_cell("x = 1"), new_code_cell("print(x)")])
+    assert student.student_code_after_shared_start(without_exercise) == (2, [])
+
+
+def notebook_whose_later_cell_needs_a_solution():
+    """A chapter whose one exercise's solution defines a name that the cell after it uses,
+    committed with outputs as nbval expects."""
+    nb = new_notebook(cells=[
+        new_code_cell("x = 20"),
+        new_markdown_cell("```{exercise}\n:label: double\n\nDouble x.\n```\n\n"
+                          "```{solution-start} double\n:class: dropdown\n```"),
+        new_code_cell("answer = 2 * x"),
+        new_markdown_cell("```{solution-end}\n```"),
+        new_code_cell("print(answer + 2)"),
+    ])
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    for number, cell in enumerate(code, start=1):
+        cell.execution_count = number
+    code[-1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="42\n")]
+    return nb
+
+
+def test_the_student_edition_runs_in_nbvals_kernel_and_fails_where_it_needs_a_solution(
+    pytester,
+):
+    nbformat.write(notebook_whose_later_cell_needs_a_solution(), pytester.path / "chapter.ipynb")
+    pytester.makeconftest(  # the repository's conftest.py, whose hook adds the student run
+        "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('book', {str(ROOT / 'conftest.py')!r})\n"
+        "book = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(book)\n"
+        "pytest_addoption = book.pytest_addoption\n"
+        "pytest_collection_modifyitems = book.pytest_collection_modifyitems\n")
+    result = pytester.runpytest("--nbval", "--nbval-current-env", "-p", "no:xdist",
+                                "-p", "no:cacheprovider", "-v")
+    result.stdout.fnmatch_lines([
+        "*ipynb::Cell 0 PASSED*",
+        "*ipynb::student edition from Cell 1 FAILED*",  # before the solution's cell runs
+        "*ipynb::Cell 1 PASSED*",
+        "*ipynb::Cell 2 PASSED*",
+        "*a cell fails (does it need a removed solution?)*",
+        "*NameError: name 'answer' is not defined*",
+    ])
+    result.assert_outcomes(passed=3, failed=1)
 
 
 def test_student_book_builds_without_a_warning_and_without_solutions(tmp_path):

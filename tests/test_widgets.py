@@ -65,3 +65,26 @@ def test_all_five_network_controls_redraw_the_figure():
         box.controls[name].value = value
         assert (bytes(box.image.value), box.caption.value) != before, name
     assert box.caption.value.startswith("tanh, LayerNorm, residual, init scale 0.5, 5 hidden")
+
+
+def test_the_widget_draws_every_line_in_the_colour_the_html_figure_gives_it():
+    import json
+    import re
+
+    from matplotlib.colors import to_hex
+
+    from vglib.interactive import Control, Explorer, Series
+
+    def compute(n):  # n lines without a colour of their own
+        return [Series(f"line {i}", [0, 1, 2], [1, 2, 3 + i]) for i in range(n)]
+
+    ex = Explorer(name="plain-lines", title="t", xlabel="x", ylabel="y",
+                  controls=[Control("n", "lines", (2, 8), 8)], compute=compute,
+                  caption="{end[0]}", alt="lines")
+    view = ExplorerView(ex)
+    view.draw({"n": 8})
+    drawn = [to_hex(line.get_color()).upper() for line in view.lines]
+    data = json.loads(re.search(r'<script type="application/json"[^>]*>(.*?)</script>',
+                                ex.html().html).group(1))
+    html_colors = [line["color"].upper() for line in data["states"]["1"]]
+    assert drawn == html_colors and len(set(drawn)) == 6  # six colours, then they repeat

@@ -66,6 +66,20 @@ def find_chromium() -> str | None:
     return None
 
 
+def print_loaded_page(page) -> tuple[str, bytes]:
+    """(title, PDF bytes) of the book's page loaded in ``page`` (a playwright Page), once its
+    formulas are typeset; the page is back in screen mode afterwards."""
+    title = page.evaluate(READY).split(" \u2014 ")[0].strip()
+    page.emulate_media(media="print")
+    try:
+        pdf = page.pdf(format="A4", scale=PRINT_SCALE, print_background=True,
+                       display_header_footer=True, header_template="<span></span>",
+                       footer_template=FOOTER, margin=MARGINS)
+    finally:
+        page.emulate_media(media="screen")
+    return title, pdf
+
+
 def print_pages(browser, html: Path, pages) -> list[tuple[str, str, bytes]]:
     """(part, title, PDF bytes) for each page, printed by ``browser`` (a playwright Browser)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -81,13 +95,7 @@ def print_pages(browser, html: Path, pages) -> list[tuple[str, str, bytes]]:
                 raise FileNotFoundError(f"{path} is missing: build the book first "
                                         "(jupyter-book build .)")
             page.goto(path.as_uri(), wait_until="load")
-            title = page.evaluate(READY).split(" \u2014 ")[0].strip()
-            page.emulate_media(media="print")
-            pdf = page.pdf(format="A4", scale=PRINT_SCALE, print_background=True,
-                           display_header_footer=True, header_template="<span></span>",
-                           footer_template=FOOTER, margin=MARGINS)
-            page.emulate_media(media="screen")
-            printed.append((part, title, pdf))
+            printed.append((part, *print_loaded_page(page)))
     finally:
         context.close()
     return printed
@@ -116,9 +124,11 @@ def bind(printed, out: Path) -> int:
     return len(writer.pages)
 
 
-def make_pdf(html: Path = DEFAULT_HTML, out: Path | None = None) -> tuple[Path, int]:
+def make_pdf(html: Path = DEFAULT_HTML, out: Path | None = None, pages=None
+             ) -> tuple[Path, int]:
     """Print the built book under ``html`` into ``out`` (default: ``html / "book.pdf"``) with
-    the system chromium; return the PDF's path and its number of pages."""
+    the system chromium; return the PDF's path and its number of pages. ``pages``: (part,
+    page) pairs in the order to print, by default ``book_pages()``."""
     out = out or html / PDF_NAME
     executable = find_chromium()
     if executable is None:
@@ -129,10 +139,10 @@ def make_pdf(html: Path = DEFAULT_HTML, out: Path | None = None) -> tuple[Path, 
         browser = playwright.chromium.launch(executable_path=executable,
                                              args=["--no-sandbox", "--disable-gpu"])
         try:
-            pages = bind(print_pages(browser, html, book_pages()), out)
+            count = bind(print_pages(browser, html, pages or book_pages()), out)
         finally:
             browser.close()
-    return out, pages
+    return out, count
 
 
 def main(argv=None) -> int:

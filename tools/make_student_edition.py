@@ -20,6 +20,7 @@ cells), and the copy built with ``jupyter-book build``. The repository itself is
 from __future__ import annotations
 
 import argparse
+import copy
 import re
 import shutil
 import subprocess
@@ -131,6 +132,47 @@ def clear_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student edition of ``nb`` (a new notebook; ``nb`` is left as it is): placeholders
+    for the solutions, no outputs."""
+    return clear_outputs(strip_solutions(copy.deepcopy(nb), placeholders=True))
+
+
+# nbval's markers for a cell it does not simply run (skips it, or expects it to raise)
+NBVAL_SPECIAL = re.compile(r"^\s*#\s*NBVAL_(SKIP|RAISES_EXCEPTION)\b", re.M)
+NBVAL_SPECIAL_TAGS = {"nbval-skip", "nbval-raises-exception", "raises-exception"}
+
+
+def runs_as_written(cell: nbformat.NotebookNode) -> bool:
+    """Whether nbval runs ``cell`` as a student's Jupyter would: not skipped, no error expected."""
+    return (not NBVAL_SPECIAL.search(cell.source)
+            and not NBVAL_SPECIAL_TAGS & set(cell.metadata.get("tags", [])))
+
+
+def student_code_after_shared_start(original: nbformat.NotebookNode
+                                    ) -> tuple[int, list[nbformat.NotebookNode]]:
+    """Where the student edition's code departs from the original's, and what it runs from there.
+
+    Both start with the same code cells (the solutions come near the end), so a kernel that has
+    run the original's first ``k`` code cells is in the state a student's kernel would be in.
+    Returns ``k`` (the number of code cells the two share from the top, counting only cells nbval
+    runs as written) and the student edition's code cells after them: placeholders and the cells
+    kept around the removed solutions. An empty list means the student edition runs exactly the
+    original's code.
+    """
+    ours = [c for c in original.cells if c.cell_type == "code"]
+    theirs = [c for c in student_notebook(original).cells if c.cell_type == "code"]
+    shared = 0
+    while (shared < min(len(ours), len(theirs))
+           and theirs[shared].source == ours[shared].source
+           and PLACEHOLDER_TAG not in theirs[shared].metadata.get("tags", [])
+           and runs_as_written(ours[shared])):
+        shared += 1
+    if shared == len(ours) == len(theirs):
+        return shared, []
+    return shared, theirs[shared:]
+
+
 def notebooks() -> list[Path]:
     return [path for folder in NOTEBOOK_DIRS for path in sorted((ROOT / folder).glob("*.ipynb"))]
 
@@ -141,8 +183,7 @@ def write_notebooks(out: Path) -> list[Path]:
     for path in notebooks():
         target = out / path.parent.name / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
-        nb = clear_outputs(strip_solutions(nbformat.read(path, as_version=4), placeholders=True))
-        nbformat.write(nb, target)
+        nbformat.write(student_notebook(nbformat.read(path, as_version=4)), target)
         written.append(target)
     return written
 

@@ -129,3 +129,13 @@ def std(x: object, axis: int | tuple[int, ...] | None = None, *, keepdims: bool 
         return np.float64(scaled.item())
     scaled = scaled.reshape(np.shape(var))
     return np.where(fine, np.sqrt(var), scaled)
+
+
+def mean(x: np.ndarray) -> float:
+    """The mean of all entries, without the overflow of their sum for entries near 1e308
+    (then each entry is divided by the count first); on ordinary data exactly ``x.mean()``."""
+    with np.errstate(over="ignore"):
+        plain = x.mean()
+    if np.isfinite(plain) or not np.isfinite(x).all():
+        return float(plain)
+    return float(np.sum(x / x.size))

@@ -1,8 +1,10 @@
 """Activation functions and their derivatives, elementwise on arrays of any shape.
 
-``get(name)`` returns an object with ``forward(z)`` and ``derivative(z)``. Each also has
-``derivative_from_output(z, a)``, the same derivative computed from the cached forward output
-``a = forward(z)``, which is what a layer's backward pass uses (it saves recomputing ``exp``).
+``get(name)`` returns an object with ``forward(z)`` and ``derivative(z)``, which check their
+input (a finite array of numbers). Each also has ``apply(z)``, the same ``f(z)`` without the
+check, and ``derivative_from_output(z, a)``, the derivative computed from the cached forward
+output ``a = f(z)``: what a layer's forward and backward passes use once the layer has checked
+its input (it saves recomputing ``exp``).
 
 All are stable for ``|z|`` up to 1e3 and beyond: no overflow, no warnings.
 """
@@ -34,17 +36,21 @@ class ActivationFunction:
     formula = ""
 
     def forward(self, z: np.ndarray) -> np.ndarray:
-        """``f(z)`` elementwise."""
+        """``f(z)`` elementwise, for a finite array (or number) ``z``."""
+        return self.apply(_checks.array(z, "z"))
+
+    def derivative(self, z: np.ndarray) -> np.ndarray:
+        """``f'(z)`` elementwise, for a finite array (or number) ``z``."""
+        z = _checks.array(z, "z")
+        return self.derivative_from_output(z, self.apply(z))
+
+    def apply(self, z: np.ndarray) -> np.ndarray:
+        """``f(z)`` for a float64 array already checked (``forward`` checks it)."""
         raise NotImplementedError
 
     def derivative_from_output(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         """``f'(z)`` elementwise, given the forward output ``a = f(z)``."""
         raise NotImplementedError
-
-    def derivative(self, z: np.ndarray) -> np.ndarray:
-        """``f'(z)`` elementwise."""
-        z = np.asarray(z, dtype=np.float64)
-        return self.derivative_from_output(z, self.forward(z))
 
     def __repr__(self) -> str:
         return f"<activation {self.name}: {self.formula}>"
@@ -53,8 +59,8 @@ class ActivationFunction:
 class Sigmoid(ActivationFunction):
     name, formula = "sigmoid", "1 / (1 + exp(-z))"
 
-    def forward(self, z):
-        return _sigmoid(np.asarray(z, dtype=np.float64))
+    def apply(self, z):
+        return _sigmoid(z)
 
     def derivative_from_output(self, z, a):
         return a * (1.0 - a)  # sigma'(z) = sigma(z) (1 - sigma(z)) <= 1/4
@@ -63,7 +69,7 @@ class Sigmoid(ActivationFunction):
 class Tanh(ActivationFunction):
     name, formula = "tanh", "tanh(z)"
 
-    def forward(self, z):
+    def apply(self, z):
         return np.tanh(np.asarray(z, dtype=np.float64))
 
     def derivative_from_output(self, z, a):
@@ -73,7 +79,7 @@ class Tanh(ActivationFunction):
 class ReLU(ActivationFunction):
     name, formula = "relu", "max(0, z)"
 
-    def forward(self, z):
+    def apply(self, z):
         return np.maximum(np.asarray(z, dtype=np.float64), 0.0)
 
     def derivative_from_output(self, z, a):
@@ -83,8 +89,7 @@ class ReLU(ActivationFunction):
 class LeakyReLU(ActivationFunction):
     name, formula = "leaky_relu", f"max({LEAKY_SLOPE} z, z)"
 
-    def forward(self, z):
-        z = np.asarray(z, dtype=np.float64)
+    def apply(self, z):
         return np.where(z > 0, z, LEAKY_SLOPE * z)
 
     def derivative_from_output(self, z, a):
@@ -94,8 +99,7 @@ class LeakyReLU(ActivationFunction):
 class ELU(ActivationFunction):
     name, formula = "elu", f"z if z > 0 else {ELU_ALPHA:g} (exp(z) - 1)"
 
-    def forward(self, z):
-        z = np.asarray(z, dtype=np.float64)
+    def apply(self, z):
         return np.where(z > 0, z, ELU_ALPHA * np.expm1(np.minimum(z, 0.0)))
 
     def derivative_from_output(self, z, a):
@@ -105,8 +109,7 @@ class ELU(ActivationFunction):
 class GELU(ActivationFunction):
     name, formula = "gelu", "z Phi(z), Phi the standard normal CDF"
 
-    def forward(self, z):
-        z = np.asarray(z, dtype=np.float64)
+    def apply(self, z):
         return z * normal_cdf(z)
 
     def derivative_from_output(self, z, a):
@@ -118,8 +121,7 @@ class GELU(ActivationFunction):
 class SiLU(ActivationFunction):
     name, formula = "silu", "z sigmoid(z)"
 
-    def forward(self, z):
-        z = np.asarray(z, dtype=np.float64)
+    def apply(self, z):
         return z * _sigmoid(z)
 
     def derivative_from_output(self, z, a):
@@ -130,8 +132,8 @@ class SiLU(ActivationFunction):
 class Identity(ActivationFunction):
     name, formula = "identity", "z"
 
-    def forward(self, z):
-        return np.array(z, dtype=np.float64)
+    def apply(self, z):
+        return z.copy()
 
     def derivative_from_output(self, z, a):
         return np.ones_like(z, dtype=np.float64)

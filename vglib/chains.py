@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _checks
+from . import _checks, _stable
 from . import activations as _activations
 
 __all__ = [
@@ -36,7 +36,14 @@ def signal_after_layers(factor: float, n_layers: int) -> np.ndarray:
     """
     factor = _checks.real_number(factor, "factor", low=0.0)
     n_layers = _checks.positive_int(n_layers, "n_layers")
-    return factor ** np.arange(n_layers + 1, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        signal = factor ** np.arange(n_layers + 1, dtype=np.float64)
+    if not np.isfinite(signal[-1]):  # factor > 1: past about log(1.8e308) / log(factor) layers
+        last = int(np.argmax(~np.isfinite(signal)))
+        raise _checks.NonFiniteError(
+            f"factor ** n overflows float64 from n = {last} on (factor = {factor:g}, "
+            f"n_layers = {n_layers}); use fewer layers or layers_until_above")
+    return signal
 
 
 def _first_crossing(factor: float, threshold: float, crossed: Callable[[int], bool]) -> int:
@@ -169,7 +176,8 @@ def product_stats(products: np.ndarray) -> ProductStats:
     if (products <= 0).any():
         raise ValueError("products must all be positive (the geometric mean takes their log)")
     return ProductStats(
-        mean=float(products.mean()),
-        median=float(np.median(products)),
+        mean=_stable.mean(products),
+        # halved first: the two middle values near 1e308 would overflow their average
+        median=2 * float(np.median(products / 2)),
         geometric_mean=float(np.exp(np.log(products).mean())),
     )

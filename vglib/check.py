@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _checks
 from . import activations as _activations
 from . import chains as _chains
 from . import init as _init
@@ -67,11 +68,26 @@ def _wrong(message: str) -> Result:
 def _number(answer: object, what: str) -> float | Result:
     """``answer`` as a float, or a Result saying why it is not a number."""
     if isinstance(answer, bool) or not isinstance(answer, (int, float, np.integer, np.floating)):
-        return _wrong(f"{what}: expected a number, got {type(answer).__name__} {answer!r}.")
-    value = float(answer)
+        return _wrong(f"{what}: expected a number, got {type(answer).__name__} "
+                      f"{_checks.shown(answer)}.")
+    try:
+        value = float(answer)
+    except OverflowError:
+        return _wrong(f"{what}: your answer is an integer too large for any float; expected "
+                      "a finite number.")
     if not math.isfinite(value):
         return _wrong(f"{what}: your answer is {value}; expected a finite number.")
     return value
+
+
+def _power(base: float, exponent: float) -> float:
+    """``base ** exponent``, or inf or 0 where that overflows or underflows a float."""
+    try:
+        return base ** exponent
+    except OverflowError:
+        return math.inf
+    except ZeroDivisionError:
+        return math.inf
 
 
 def _close(a: float, b: float, rtol: float = 1e-6) -> bool:
@@ -98,9 +114,10 @@ def _call(fn: Callable, what: str, *args, like: np.ndarray | None = None, hint: 
 def steps_until(answer: object, factor: float, target: float) -> Result:
     """The smallest whole number of layers (or steps) ``n`` for which ``factor ** n`` falls
     below ``target`` (``factor < 1``) or rises above it (``factor > 1``)."""
-    if not (0 < factor != 1) or not target > 0:
-        raise ValueError(f"factor must be positive and not 1, target positive; got {factor!r}, "
-                         f"{target!r}")
+    factor = _checks.real_number(factor, "factor", low=0.0, low_open=True)
+    target = _checks.real_number(target, "target", low=0.0, low_open=True)
+    if factor == 1:
+        raise ValueError("factor must not be 1 (1^n never crosses anything); got 1")
     what = f"{factor:g}^n {'<' if factor < 1 else '>'} {target:g}"
     value = _number(answer, what)
     if isinstance(value, Result):
@@ -108,10 +125,13 @@ def steps_until(answer: object, factor: float, target: float) -> Result:
     exact = math.log(target) / math.log(factor)
     right = (_chains.layers_until_below(factor, target) if factor < 1
              else _chains.layers_until_above(factor, target))
+    if value < 0:
+        return _wrong(f"{what}: n counts layers or steps, a whole number >= 0; you gave "
+                      f"{value:g}.")
     if value == right:
         return _right(f"{what} first holds at n = {right}: {factor:g}^{right} = "
-                      f"{factor ** right:.3g}, while {factor:g}^{right - 1} = "
-                      f"{factor ** (right - 1):.3g} has not crossed {target:g} yet.")
+                      f"{_power(factor, right):.3g}, while {factor:g}^{right - 1} = "
+                      f"{_power(factor, right - 1):.3g} has not crossed {target:g} yet.")
     if not value.is_integer():
         if _close(value, exact, 1e-3):
             return _wrong(f"{what}: {value:g} solves {factor:g}^n = {target:g} exactly, but n "
@@ -120,14 +140,15 @@ def steps_until(answer: object, factor: float, target: float) -> Result:
                       f"{value:g}.")
     n = int(value)
     if n == right - 1:
-        return _wrong(f"{what}: one short. {factor:g}^{n} = {factor ** n:.3g} has not crossed "
-                      f"{target:g} yet (the equation's solution, {exact:.2f}, must be rounded "
-                      "up, not down).")
+        return _wrong(f"{what}: one short. {factor:g}^{n} = {_power(factor, n):.3g} has not "
+                      f"crossed {target:g} yet (the equation's solution, {exact:.2f}, must be "
+                      "rounded up, not down).")
     if n == right + 1:
-        return _wrong(f"{what}: one too many. {factor:g}^{n - 1} = {factor ** (n - 1):.3g} "
+        return _wrong(f"{what}: one too many. {factor:g}^{n - 1} = {_power(factor, n - 1):.3g} "
                       "already crosses.")
-    return _wrong(f"{what}: {factor:g}^{n} = {factor ** n:.3g}, far from {target:g}. Take "
-                  f"logarithms: n = log({target:g}) / log({factor:g}).")
+    return _wrong(f"{what}: you give n = {n:.6g}, but {factor:g}^{n:.6g} = "
+                  f"{_power(factor, n):.3g} is far from {target:g}. Take logarithms: "
+                  f"n = log({target:g}) / log({factor:g}).")
 
 
 # ------------------------------------------------------------------------------- chapters 2 and 4
@@ -233,6 +254,7 @@ def batchnorm_forward(fn: Callable, eps: float = 1e-5) -> Result:
     """``fn(x)`` must be batch normalisation in training mode without scale and shift:
     ``(x - mean) / sqrt(var + eps)`` with the mean and (biased) variance of every feature over
     the batch (axis 0)."""
+    eps = _checks.real_number(eps, "eps", low=0.0, high=1.0, low_open=True)
     what = "batch normalisation"
     rng = np.random.default_rng(0)
     x = rng.normal(3.0, 2.0, size=(16, 5)) * np.array([1.0, 10.0, 0.1, 1.0, 5.0])
@@ -276,11 +298,17 @@ def batchnorm_forward(fn: Callable, eps: float = 1e-5) -> Result:
 def residual_factor(answer: object, a: float, blocks: int) -> Result:
     """The factor by which ``blocks`` scalar residual blocks ``y = x + a x`` multiply the
     gradient: ``(1 + a) ** blocks``."""
+    a = _checks.real_number(a, "a", low=-1e3, high=1e3)
+    blocks = _checks.positive_int(blocks, "blocks", maximum=10_000)
     what = f"{blocks} residual blocks with a = {a:g}"
     value = _number(answer, what)
     if isinstance(value, Result):
         return value
-    want = (1 + a) ** blocks
+    try:
+        want = (1 + a) ** blocks
+    except OverflowError:
+        raise ValueError(f"(1 + a)^blocks overflows a float for a = {a:g} and blocks = "
+                         f"{blocks}; choose a smaller a or fewer blocks") from None
     if _close(value, want, 1e-6):
         return _right(f"{what}: (1 + a)^{blocks} = {want:.4g}.")
     if _close(value, a ** blocks, 1e-6):
@@ -300,11 +328,19 @@ def residual_factor(answer: object, a: float, blocks: int) -> Result:
 def parameter_count(answer: object, widths: list[int]) -> Result:
     """The number of parameters (weights and biases) of an MLP whose layer widths are
     ``widths``, input first: ``sum((n_in + 1) * n_out)`` over consecutive pairs."""
-    widths = [int(w) for w in widths]
+    if isinstance(widths, (str, bytes)) or not hasattr(widths, "__iter__"):
+        raise TypeError(f"widths must be a list of layer widths, input first; got "
+                        f"{_checks.shown(widths)}")
+    widths = [_checks.positive_int(w, "widths[i]") for w in widths]
+    if len(widths) < 2:
+        raise ValueError(f"widths must list at least two layers (input and output); got "
+                         f"{widths}")
     what = f"parameters of an MLP {' -> '.join(map(str, widths))}"
     value = _number(answer, what)
     if isinstance(value, Result):
         return value
+    if value < 0 or not value.is_integer():
+        return _wrong(f"{what}: a parameter count is a whole number >= 0; you gave {value:g}.")
     pairs = list(itertools.pairwise(widths))
     want = sum((n + 1) * m for n, m in pairs)
     if value == want:
@@ -317,7 +353,8 @@ def parameter_count(answer: object, widths: list[int]) -> Result:
         if value in (n * m, (n + 1) * m):
             return _wrong(f"{what}: that is one layer's count ({n} -> {m}); add up all "
                           f"{len(pairs)} layers.")
-    return _wrong(f"{what}: you give {value:,.0f}, the right count is {want:,}.")
+    shown = f"{value:,.0f}" if value < 1e15 else f"{value:.3g}"
+    return _wrong(f"{what}: you give {shown}, the right count is {want:,}.")
 
 
 # --------------------------------------------------------------------------------------- chapter 10
@@ -327,7 +364,8 @@ def layer_gradients(layer, x: np.ndarray, *, tolerance: float = 1e-6) -> Result:
     differences in float64, for the input and for every parameter, and name the gradients that
     are wrong."""
     what = f"{type(layer).__name__} backward"
-    x = np.asarray(x, dtype=np.float64)
+    x = _checks.array(x, "x")
+    tolerance = _checks.real_number(tolerance, "tolerance", low=0.0, low_open=True)
     try:
         errors = gradient_errors(layer, x)
     except Exception as error:  # the learner's layer: report any failure as feedback

@@ -14,6 +14,10 @@ from . import _checks
 __all__ = ["checkerboard", "circles", "moons", "sequence_sign", "spirals"]
 
 
+MAX_NOISE = 1e3
+MAX_TURNS = 1e3  # spiral turns: beyond this the arms are closer than any noise
+
+
 def _class_sizes(n: int, classes: int) -> np.ndarray:
     sizes = np.full(classes, n // classes)
     sizes[: n % classes] += 1
@@ -28,7 +32,8 @@ def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator):
 def _common(n, rng, noise, *, minimum):
     n = _checks.positive_int(n, "n", minimum=minimum)
     rng = _checks.generator(rng)
-    noise = _checks.real_number(noise, "noise", low=0.0)
+    # the points have coordinates of order 1: a noise std above MAX_NOISE is a typo
+    noise = _checks.real_number(noise, "noise", low=0.0, high=MAX_NOISE)
     return n, rng, noise
 
 
@@ -40,7 +45,7 @@ def spirals(
     """
     classes = _checks.positive_int(classes, "classes", minimum=2)
     n, rng, noise = _common(n, rng, noise, minimum=classes)
-    turns = _checks.real_number(turns, "turns", low=0.0, low_open=True)
+    turns = _checks.real_number(turns, "turns", low=0.0, high=MAX_TURNS, low_open=True)
     Xs, ys = [], []
     for c, size in enumerate(_class_sizes(n, classes)):
         r = np.linspace(0.05, 1.0, size)

@@ -18,8 +18,12 @@ the backward one shrinks, or the other way round, ``||dL/dW||`` alone looks flat
 * ``dead``: more than half the activation's units have ``f'(z) = 0`` for every example of the
   batch (ReLUs that never fire on it).
 
-The per-layer measurements of ``vglib.probe`` and ``vglib.signals`` (gradient norms of a fresh
-network) are importable from here too.
+This module only judges: ``diagnose``, ``Report``, ``LayerReport`` and ``THRESHOLDS`` live here.
+The measurements it judges live in ``vglib.probe`` (what one pass leaves in each layer:
+``leaves``, ``dense_layers``, ``grad_norm_per_layer``, ``activation_stats``, ``weight_snapshot``,
+``relative_weight_change``, ``backward_with_signal``); the experiments on a freshly initialised
+network (``compute_grad_norms_at_init``, ``compute_signal_std``, ``block_grad_norms``) live in
+``vglib.signals``.
 """
 
 from __future__ import annotations
@@ -31,34 +35,10 @@ import numpy as np
 from . import _checks, _stable
 from .layers import Dense, Layer
 from .losses import softmax_cross_entropy
-from .probe import (
-    activation_stats,
-    backward_with_signal,
-    dense_layers,
-    grad_norm_per_layer,
-    is_activation,
-    leaves,
-    relative_weight_change,
-    weight_snapshot,
-)
-from .signals import GradNorms, SignalStd, compute_grad_norms_at_init, compute_signal_std
+from .probe import activation_stats, grad_norm_per_layer, is_activation, leaves
 from .tables import Mark, Table
 
-__all__ = [
-    "THRESHOLDS",
-    "GradNorms",
-    "LayerReport",
-    "Report",
-    "SignalStd",
-    "backward_with_signal",
-    "compute_grad_norms_at_init",
-    "compute_signal_std",
-    "dense_layers",
-    "diagnose",
-    "grad_norm_per_layer",
-    "relative_weight_change",
-    "weight_snapshot",
-]
+__all__ = ["THRESHOLDS", "LayerReport", "Report", "diagnose"]
 
 THRESHOLDS = {
     "vanishing_vs_output": 1e-3,  # ||dL/dz|| or ||dL/dW|| / the output layer's
@@ -242,6 +222,8 @@ def diagnose(model: Layer, X: np.ndarray, y: np.ndarray, *, loss=softmax_cross_e
         raise TypeError(f"loss must be a loss function of vglib.losses; got {loss!r}")
     lr = _checks.real_number(lr, "lr", low=0.0, low_open=True)
     X = _checks.array(X, "X", ndim=2)
+    y = _checks.targets(y, len(X), "y", labels=loss is softmax_cross_entropy)
+    _checks.flag(train, "train")
     value, dout = loss(model.forward(X, train), y)
     model.backward(dout)
     groups: list[list] = []  # [name, Dense, activation layer or None]
@@ -253,13 +235,13 @@ def diagnose(model: Layer, X: np.ndarray, y: np.ndarray, *, loss=softmax_cross_e
     if not groups:
         raise ValueError("model has no Dense layer to diagnose")
     reports, all_stats = [], []
-    for name, dense, act in groups:
-        grad_norm = float(_stable.norm(dense.grads["W"]))
+    grad_norms = grad_norm_per_layer(model)  # the Dense layers in the same (forward) order
+    for (name, dense, act), grad_norm in zip(groups, grad_norms.tolist(), strict=True):
         stats = None if act is None else activation_stats(act)
         all_stats.append(stats)
         reports.append(LayerReport(
             name=name, shape=dense.params["W"].shape, grad_norm=grad_norm,
-            signal=float(_stable.norm(dense._dy)),
+            signal=float(_stable.norm(dense.dy)),
             step_ratio=lr * grad_norm / max(float(_stable.norm(dense.params["W"])), 1e-300),
             activation=None if act is None else act.name,
             act_mean=np.nan if stats is None else stats.mean,

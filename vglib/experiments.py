@@ -71,7 +71,7 @@ def activation_on_spirals(activation: str, depth: int, seed: int, *, lr: float =
 def _off_units(model, X) -> np.ndarray:
     """Per hidden unit: is its output <= 0 for every row of ``X``?"""
     model.forward(X, train=False)
-    return np.concatenate([np.all(layer._a <= 0, axis=0)
+    return np.concatenate([np.all(layer.y <= 0, axis=0)
                            for _, layer in probe.leaves(model) if probe.is_activation(layer)])
 
 

@@ -1,6 +1,7 @@
 // Renderer of vglib's kernel-free figures (vglib/figures.py inlines it into every figure).
 // Reads the figure's JSON, draws the lines for the chosen control values into the SVG and
 // updates the caption; runs again on every control change. No dependencies, no network.
+// Every line's colour comes in the JSON (vglib/_palette.py): no colour is chosen here.
 (function () {
   "use strict";
   var ID = "__VGFIG_ID__";
@@ -16,7 +17,6 @@
   var caption = part("-caption");
   var NS = "http://www.w3.org/2000/svg";
   var W = 640, H = 380, M = { left: 78, right: 16, top: 34, bottom: 50 };
-  var PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"];
   var inputs = spec.controls.map(function (c) { return part("-" + c.name); });
 
   // Python's "{:.3g}", so captions match the notebook's widgets character for character.
@@ -139,8 +139,8 @@
     g.appendChild(el("text", { x: 16, y: (M.top + H - M.bottom) / 2, "text-anchor": "middle",
       transform: "rotate(-90 16 " + (M.top + H - M.bottom) / 2 + ")" }, spec.ylabel));
     // the lines, markers when there are few points, and a legend
-    lines.forEach(function (s, i) {
-      var color = s.color || PALETTE[i % PALETTE.length];
+    lines.forEach(function (s) {
+      var color = s.color;
       var points = s.x.map(function (x, j) { return px(x).toFixed(1) + "," + py(s.y[j]).toFixed(1); });
       g.appendChild(el("polyline", { points: points.join(" "), fill: "none", stroke: color,
         "stroke-width": "2", "stroke-dasharray": s.dashed ? "6 4" : "none", "class": "vgfig-line" }));
@@ -166,7 +166,7 @@
     });
     var corner = corners[best.indexOf(Math.min.apply(null, best))];
     lines.forEach(function (s, i) {
-      var color = s.color || PALETTE[i % PALETTE.length], ly = corner[1] + 18 + 18 * i;
+      var color = s.color, ly = corner[1] + 18 + 18 * i;
       g.appendChild(el("line", { x1: corner[0] + 8, x2: corner[0] + 32, y1: ly - 4, y2: ly - 4,
         stroke: color, "stroke-width": "2", "stroke-dasharray": s.dashed ? "6 4" : "none" }));
       g.appendChild(el("text", { x: corner[0] + 38, y: ly }, s.label));

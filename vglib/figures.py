@@ -2,8 +2,9 @@
 
 ``KernelFreeFigure(explorer)`` evaluates the explorer's ``compute`` for every combination of its
 data controls, and emits a single ``<div>`` with the controls (``<input type=range>`` and
-``<select>``), an SVG drawn by a small inline script from inline JSON data, a caption that is
-also the figure's text alternative, and the explorer's "try this" prompts (``prompt_markup``).
+``<select>``), an SVG drawn by a small inline script from inline JSON data (which also gives
+every line its colour, from vglib's palette), a caption that is also the figure's text
+alternative, and the explorer's "try this" prompts (``prompt_markup``).
 Nothing is loaded from anywhere: no external scripts, fonts or CDNs, so it works in the built
 book, from ``file://`` and offline. In Jupyter it renders as the cell's HTML output; moving a
 control needs no kernel.
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._palette import line_color
 from .interactive import MIN_DECADES, Explorer, Series
 
 __all__ = ["MAX_BYTES", "KernelFreeFigure", "prompt_markup"]
@@ -52,9 +54,11 @@ def _encode_x(x: np.ndarray) -> list[float] | dict[str, float]:
     return _round(x)
 
 
-def _encode_series(s: Series) -> dict:
-    return {"label": s.label, "color": s.color, "dashed": s.dashed, "note": s.note,
-            "x": _encode_x(s.x), "y": _round(s.y)}
+def _encode_series(s: Series, index: int) -> dict:
+    """Line number ``index`` of a state, with the colour to draw it in (``figure.js`` has none
+    of its own: every colour comes from ``vglib._palette``)."""
+    return {"label": s.label, "color": line_color(s.color, index), "dashed": s.dashed,
+            "note": s.note, "x": _encode_x(s.x), "y": _round(s.y)}
 
 
 def prompt_markup(explorer: Explorer) -> str:
@@ -98,7 +102,7 @@ class KernelFreeFigure:
         states = {}
         for values in ex.states():
             key = "|".join(str(c.values.index(values[c.name])) for c in data_controls)
-            states[key] = [_encode_series(s) for s in ex.series(**values)]
+            states[key] = [_encode_series(s, i) for i, s in enumerate(ex.series(**values))]
         return {
             "title": ex.title,
             "xlabel": ex.xlabel,

@@ -32,8 +32,20 @@ FLOOR_FRACTION = 1e-3
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray, floor: float = 0.0) -> float:
     """``||a - n|| / max(||a|| + ||n||, floor)``; 0.0 when both arrays are zero."""
-    scale = max(float(_stable.norm(analytic) + _stable.norm(numeric)), floor)
-    return 0.0 if scale == 0 else float(_stable.norm(analytic - numeric) / scale)
+    analytic = _checks.array(analytic, "analytic")
+    numeric = _checks.array(numeric, "numeric")
+    if analytic.shape != numeric.shape:
+        raise ValueError(f"analytic and numeric must have the same shape; got "
+                         f"{analytic.shape} and {numeric.shape}")
+    floor = _checks.real_number(floor, "floor", low=0.0)
+    # the ratio does not change when all three terms are divided by the largest entry, which
+    # keeps norms of entries near 1e308 finite
+    top = max(float(np.abs(analytic).max()), float(np.abs(numeric).max()))
+    if top == 0:
+        return 0.0
+    a, n = analytic / top, numeric / top
+    scale = max(float(_stable.norm(a) + _stable.norm(n)), floor / top)
+    return 0.0 if scale == 0 else float(_stable.norm(a - n) / scale)
 
 
 def numeric_gradient(
@@ -99,7 +111,9 @@ def gradient_errors(
     function (then ``target`` is required). ``rng`` draws ``dy`` (default: seed 0).
     """
     x = _checks.array(x, "x").copy()
-    h = _checks.real_number(h, "h", low=0.0, low_open=True)
+    # a step above 0.1 measures a secant, not a derivative
+    h = _checks.real_number(h, "h", low=0.0, high=0.1, low_open=True)
+    _checks.flag(train, "train")
     rng = np.random.default_rng(0) if rng is None else _checks.generator(rng)
     if loss is not None and not callable(loss):
         raise TypeError(f"loss must be a function (output, target) -> (loss, dout); got {loss!r}")
@@ -118,6 +132,10 @@ def gradient_errors(
     floor = FLOOR_FRACTION * max(
         float(_stable.norm(a) + _stable.norm(n)) for a, n in pairs.values()
     )
+    if not np.isfinite(floor):
+        raise _checks.NonFiniteError(
+            f"the gradients' norms overflow float64 (x reaches {np.abs(x).max():.3g}), so "
+            "they cannot be compared: check the gradient at a smaller x")
     return {name: relative_error(a, n, floor) for name, (a, n) in pairs.items()}
 
 

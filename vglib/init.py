@@ -69,6 +69,10 @@ _REGISTRY: dict[str, Initializer] = {
 }
 
 
+# a weight std beyond this overflows any network's signal within a few layers: refused
+MAX_STD = 1e3
+
+
 def names() -> list[str]:
     """The names ``get`` accepts."""
     return list(_REGISTRY)
@@ -77,7 +81,7 @@ def names() -> list[str]:
 def get(name: str | float) -> Initializer:
     """The initialiser called ``name``, or a plain normal with std ``name`` if it is a float."""
     if isinstance(name, (int, float, np.floating)) and not isinstance(name, bool):
-        std = _checks.real_number(name, "init (a standard deviation)", low=0.0)
+        std = _checks.real_number(name, "init (a standard deviation)", low=0.0, high=MAX_STD)
         return _normal(lambda fi, fo: std)
     return _REGISTRY[_checks.choice(name, _REGISTRY, "init")]
 
@@ -85,7 +89,7 @@ def get(name: str | float) -> Initializer:
 def std_of(name: str | float, fan_in: int, fan_out: int) -> float:
     """The weight standard deviation that ``get(name)`` draws with for these fans."""
     if isinstance(name, (int, float, np.floating)) and not isinstance(name, bool):
-        return _checks.real_number(name, "init (a standard deviation)", low=0.0)
+        return _checks.real_number(name, "init (a standard deviation)", low=0.0, high=MAX_STD)
     name = _checks.choice(name, _REGISTRY, "init")
     fan_in = _checks.positive_int(fan_in, "fan_in")
     fan_out = _checks.positive_int(fan_out, "fan_out")

@@ -1,8 +1,25 @@
 """Layers with hand-written backward passes.
 
-Every layer has ``params`` and ``grads`` (dicts with the same keys), ``forward(x, train=True)``
-and ``backward(dy) -> dx``. ``backward`` uses what the last ``forward`` cached and overwrites
-``grads``. Inputs are ``(batch, features)`` arrays (``LayerNorm`` accepts any leading axes).
+The layer contract (``Layer``; ``tests/test_layers.py`` checks every rule for every layer):
+
+* ``params`` and ``grads`` are dicts with the same keys; ``forward(x, train=True) -> y`` and
+  ``backward(dy) -> dx``. ``train`` is a ``bool``. Inputs are ``(batch, features)`` arrays
+  (``LayerNorm`` and the activations accept any leading axes).
+* ``backward`` uses what the last ``forward`` recorded and **overwrites** ``grads``: it never
+  adds to the previous call's values. It writes them **in place**, as the formula,
+  ``self.grads["W"][...] = self.x.T @ dy``, never by rebinding (``self.grads["W"] = ...``):
+  ``Sequential.pack`` makes the arrays views into one buffer, which the optimisers update in a
+  few whole-buffer operations; a rebound array silently leaves that fast path.
+* Records for inspection (``None`` until the first pass): every layer that is not a container
+  keeps ``x``, the input of the last ``forward`` (for an activation: the pre-activation ``z``),
+  ``y``, its output, and ``dy``, the ``dL/dy`` of the last ``backward``. ``vglib.probe`` and
+  ``vglib.diagnose`` read these.
+* ``backward`` before any ``forward`` raises ``RuntimeError`` (a misuse of order, not bad input);
+  bad input raises ``ValueError`` or ``TypeError`` naming the argument.
+* A layer object appears at most once in a network: ``Sequential`` and ``Residual`` refuse to be
+  built with the same object twice (its records and gradients would be overwritten by its
+  second use; tie weights by sharing arrays in a layer of your own instead).
+
 Each backward formula sits right under its forward pass; ``tests/test_layers.py`` checks all of
 them against central finite differences in float64.
 """
@@ -30,12 +47,20 @@ __all__ = [
 ]
 
 
+# one Dense layer's weights at most: 400 MB in float64, far beyond this course's networks
+MAX_WEIGHTS = 50_000_000
+
+
 class Layer:
     """Base class: a differentiable map ``y = f(x)`` with parameters."""
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
+        # records of the last pass (see the module docstring); containers keep none
+        self.x: np.ndarray | None = None  # input of the last forward
+        self.y: np.ndarray | None = None  # output of the last forward
+        self.dy: np.ndarray | None = None  # dL/dy of the last backward
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         raise NotImplementedError
@@ -45,6 +70,11 @@ class Layer:
 
     def __call__(self, x: np.ndarray, train: bool = True) -> np.ndarray:
         return self.forward(x, train)
+
+    def _start(self, x: object, train: object, **shape) -> np.ndarray:
+        """Check a forward pass's arguments; returns ``x`` as a float64 array."""
+        _checks.flag(train, "train")
+        return _checks.array(x, "x", **shape)
 
     def parameters(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
         """Yield ``(name, param, grad)`` for every parameter, names prefixed by ``prefix``."""
@@ -56,17 +86,37 @@ class Layer:
         for key in self.params:
             yield prefix + key, self, key
 
+    def _output(self, y: np.ndarray) -> np.ndarray:
+        """Record ``y`` as the forward output, after checking it did not overflow."""
+        if not _checks.all_finite(y):
+            _checks.finite_result(y, f"the output of {type(self).__name__}", "the output of",
+                                  f" (its input x reaches {np.abs(self.x).max():.3g})")
+        self.y = y
+        return y
+
+    def _input_grad(self, dx: np.ndarray) -> np.ndarray:
+        """``dx`` returned by ``backward``, after checking it did not overflow."""
+        if _checks.all_finite(dx):
+            return dx
+        return _checks.finite_result(dx, f"dL/dx of {type(self).__name__}",
+                                     "the gradient leaving",
+                                     f" (its dy reaches {np.abs(self.dy).max():.3g})")
+
     def _need_forward(self, cached: object) -> None:
         if cached is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
 
     def _check_dy(self, dy: object, shape: tuple[int, ...]) -> np.ndarray:
+        """Check ``dy`` against the forward output's shape and record it as ``self.dy``.
+        A NaN or inf in ``dy`` is not looked for here: it reaches ``dx``, whose check names
+        the layer (inside a network, ``dy`` is the layer above's ``dx``, checked already)."""
         dy = _checks.array(dy, "dy", finite=False)
         if dy.shape != shape:
             raise ValueError(
                 f"{type(self).__name__}.backward: dy must have the forward output's shape "
                 f"{shape}; got {dy.shape}"
             )
+        self.dy = dy
         return dy
 
 
@@ -84,26 +134,25 @@ class Dense(Layer):
         super().__init__()
         self.fan_in = _checks.positive_int(fan_in, "fan_in")
         self.fan_out = _checks.positive_int(fan_out, "fan_out")
+        if self.fan_in * self.fan_out > MAX_WEIGHTS:
+            raise ValueError(
+                f"fan_in * fan_out must be at most {MAX_WEIGHTS:,} weights (about "
+                f"{MAX_WEIGHTS * 8 / 1e9:.1f} GB); got {fan_in} * {fan_out}")
         self.init = init
         W = _init.get(init)(self.fan_in, self.fan_out, _checks.generator(rng))
         self.params = {"W": W, "b": np.zeros(self.fan_out)}
         self.grads = {"W": np.zeros_like(W), "b": np.zeros(self.fan_out)}
-        self._x: np.ndarray | None = None
-        self._dy: np.ndarray | None = None  # the last backward's dL/dy, for diagnostics
 
     def forward(self, x, train=True):
-        x = _checks.array(x, "x", ndim=2, last_dim=self.fan_in)
-        self._x = x
-        return x @ self.params["W"] + self.params["b"]
+        self.x = self._start(x, train, ndim=2, last_dim=self.fan_in)
+        return self._output(self.x @ self.params["W"] + self.params["b"])
 
     def backward(self, dy):
-        self._need_forward(self._x)
-        dy = self._check_dy(dy, (self._x.shape[0], self.fan_out))
-        self._dy = dy
-        # gradients are written into the existing arrays (they may be views of a packed buffer)
-        np.matmul(self._x.T, dy, out=self.grads["W"])  # dL/dW = x^T dL/dy
-        np.sum(dy, axis=0, out=self.grads["b"])  # dL/db = sum over the batch of dL/dy
-        return dy @ self.params["W"].T  # dL/dx = dL/dy W^T
+        self._need_forward(self.x)
+        dy = self._check_dy(dy, self.y.shape)
+        self.grads["W"][...] = self.x.T @ dy  # dL/dW = x^T dL/dy
+        self.grads["b"][...] = dy.sum(axis=0)  # dL/db = sum over the batch of dL/dy
+        return self._input_grad(dy @ self.params["W"].T)  # dL/dx = dL/dy W^T
 
     def __repr__(self) -> str:
         return f"Dense({self.fan_in}, {self.fan_out}, init={self.init!r})"
@@ -115,27 +164,24 @@ class Activation(Layer):
     def __init__(self, name: str) -> None:
         super().__init__()
         self.fn = _activations.get(name)
-        self._z: np.ndarray | None = None
-        self._a: np.ndarray | None = None
 
     @property
     def name(self) -> str:
         return self.fn.name
 
     def forward(self, x, train=True):
-        z = _checks.array(x, "x")
-        self._z, self._a = z, self.fn.forward(z)
-        return self._a
+        self.x = self._start(x, train)  # the pre-activation z
+        return self._output(self.fn.apply(self.x))
 
     def backward(self, dy):
-        self._need_forward(self._z)
-        dy = self._check_dy(dy, self._z.shape)
-        return dy * self.local_slope()  # chain rule: dy * f'(z)
+        self._need_forward(self.x)
+        dy = self._check_dy(dy, self.x.shape)
+        return self._input_grad(dy * self.local_slope())  # chain rule: dy * f'(z)
 
     def local_slope(self) -> np.ndarray:
         """``f'(z)`` at the inputs of the last forward pass."""
-        self._need_forward(self._z)
-        return self.fn.derivative_from_output(self._z, self._a)
+        self._need_forward(self.x)
+        return self.fn.derivative_from_output(self.x, self.y)
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
@@ -154,52 +200,40 @@ class PReLU(Layer):
         init = _checks.real_number(init, "init", low=0.0, high=1.0)
         self.params = {"alpha": np.full(self.dim, init)}
         self.grads = {"alpha": np.zeros(self.dim)}
-        self._z: np.ndarray | None = None
-        self._a: np.ndarray | None = None
 
     def forward(self, x, train=True):
-        z = _checks.array(x, "x", last_dim=self.dim)
-        self._z = z
-        self._a = np.where(z > 0, z, self.params["alpha"] * z)
-        return self._a
+        self.x = self._start(x, train, last_dim=self.dim)
+        return self._output(np.where(self.x > 0, self.x, self.params["alpha"] * self.x))
 
     def local_slope(self) -> np.ndarray:
         """``dy/dx``: 1 where ``x > 0``, ``alpha`` elsewhere."""
-        self._need_forward(self._z)
-        return np.where(self._z > 0, 1.0, self.params["alpha"])
+        self._need_forward(self.x)
+        return np.where(self.x > 0, 1.0, self.params["alpha"])
 
     def backward(self, dy):
-        self._need_forward(self._z)
-        dy = self._check_dy(dy, self._z.shape)
+        self._need_forward(self.x)
+        dy = self._check_dy(dy, self.x.shape)
         batch_axes = tuple(range(dy.ndim - 1))
         # dL/dalpha = sum over the batch of dy * x where x <= 0 (alpha multiplies only those)
-        np.sum(dy * np.minimum(self._z, 0.0), axis=batch_axes, out=self.grads["alpha"])
-        return dy * self.local_slope()
+        self.grads["alpha"][...] = (dy * np.minimum(self.x, 0.0)).sum(axis=batch_axes)
+        return self._input_grad(dy * self.local_slope())
 
     def __repr__(self) -> str:
         return f"PReLU({self.dim})"
 
 
-def _normalise_backward(dxhat: np.ndarray, xhat: np.ndarray,
-                        inv_std: np.ndarray, axis: int):
-    """dL/dx for ``xhat = (x - mean) * inv_std``, with the mean and the
-    biased variance over ``axis`` (chapter 6 prints this code: lines within
-    77 characters):
+def _mean(a: np.ndarray, axis: int) -> np.ndarray:
+    """The mean over ``axis``, kept as a length-1 axis (np.mean without its
+    Python-level overhead)."""
+    return np.add.reduce(a, axis=axis, keepdims=True) / a.shape[axis]
 
-    dx = inv_std * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)),
-    the means over ``axis``.
-    """
-    # np.add.reduce / n is np.mean without its Python-level overhead
-    n = dxhat.shape[axis]
-    mean_dxhat = np.add.reduce(dxhat, axis=axis, keepdims=True) / n
-    mean_dxhat_xhat = np.add.reduce(dxhat * xhat, axis=axis,
-                                    keepdims=True) / n
-    # in place from here: fewer temporaries at 1000 layers
-    dx = xhat * mean_dxhat_xhat
-    np.subtract(dxhat, dx, out=dx)
-    dx -= mean_dxhat
-    dx *= inv_std
-    return dx
+
+def _normalise_backward(dxhat: np.ndarray, xhat: np.ndarray,
+                        inv_std: np.ndarray, axis: int) -> np.ndarray:
+    """dL/dx for ``xhat = (x - mean) * inv_std``, with the mean and the
+    biased variance over ``axis`` (chapter 6 derives it)."""
+    return inv_std * (dxhat - xhat * _mean(dxhat * xhat, axis)
+                      - _mean(dxhat, axis))
 
 
 class BatchNorm(Layer):
@@ -223,8 +257,8 @@ class BatchNorm(Layer):
         self._cache: tuple | None = None
 
     def forward(self, x, train=True):
-        x = _checks.array(x, "x", ndim=2, last_dim=self.dim)
-        n = x.shape[0]
+        self.x = self._start(x, train, ndim=2, last_dim=self.dim)
+        n = self.x.shape[0]
         if train:
             if n < 2:
                 raise ValueError(
@@ -232,9 +266,17 @@ class BatchNorm(Layer):
                     f"2 rows; got {n} (use train=False, or LayerNorm, for "
                     "single examples)"
                 )
-            mean = np.add.reduce(x, axis=0) / n
-            xhat = x - mean
-            var = np.einsum("ij,ij->j", xhat, xhat) / n  # biased: / n
+            with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+                mean = np.add.reduce(self.x, axis=0) / n
+                xc = self.x - mean
+                var = np.einsum("ij,ij->j", xc, xc) / n  # biased: / n
+            if not np.isfinite(var).all():
+                raise _checks.NonFiniteError(
+                    "BatchNorm: the batch variance of x overflows float64 "
+                    f"(|x| reaches {np.abs(self.x).max():.3g}), so the "
+                    "running variance cannot be kept; scale the input "
+                    "down, e.g. standardise the data"
+                )
             m = self.momentum
             self.running_mean = (1 - m) * self.running_mean + m * mean
             # the running variance is the unbiased one: / (n - 1)
@@ -242,23 +284,23 @@ class BatchNorm(Layer):
                                 + m * var * n / (n - 1))
         else:
             mean, var = self.running_mean, self.running_var
-            xhat = x - mean
+            xc = self.x - mean
         inv_std = 1.0 / np.sqrt(var + self.eps)
-        xhat *= inv_std
+        xhat = xc * inv_std
         self._cache = (xhat, inv_std, train)
-        return self.params["gamma"] * xhat + self.params["beta"]
+        return self._output(self.params["gamma"] * xhat + self.params["beta"])
 
     def backward(self, dy):
         self._need_forward(self._cache)
         xhat, inv_std, train = self._cache
         dy = self._check_dy(dy, xhat.shape)
-        # dL/dgamma = sum dy * xhat
-        np.einsum("ij,ij->j", dy, xhat, out=self.grads["gamma"])
-        np.sum(dy, axis=0, out=self.grads["beta"])  # dL/dbeta = sum dy
+        # dL/dgamma = sum over the batch of dy * xhat; dL/dbeta = sum of dy
+        self.grads["gamma"][...] = np.einsum("ij,ij->j", dy, xhat)
+        self.grads["beta"][...] = dy.sum(axis=0)
         dxhat = dy * self.params["gamma"]
         if not train:  # fixed statistics: a per-feature affine map
-            return dxhat * inv_std
-        return _normalise_backward(dxhat, xhat, inv_std, axis=0)
+            return self._input_grad(dxhat * inv_std)
+        return self._input_grad(_normalise_backward(dxhat, xhat, inv_std, axis=0))
 
     def __repr__(self) -> str:
         return f"BatchNorm({self.dim}, eps={self.eps:g}, momentum={self.momentum:g})"
@@ -280,22 +322,35 @@ class LayerNorm(Layer):
         self._cache: tuple | None = None
 
     def forward(self, x, train=True):
-        x = _checks.array(x, "x", last_dim=self.dim)
-        mean = x.mean(axis=-1, keepdims=True)
-        var = x.var(axis=-1, keepdims=True)
-        inv_std = 1.0 / np.sqrt(var + self.eps)
-        xhat = (x - mean) * inv_std
+        self.x = x = self._start(x, train, last_dim=self.dim)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            mean = x.mean(axis=-1, keepdims=True)
+            var = x.var(axis=-1, keepdims=True)
+        if np.isfinite(var).all():
+            inv_std = 1.0 / np.sqrt(var + self.eps)
+            xhat = (x - mean) * inv_std
+        else:  # entries near 1e154 or more: the squares overflow, so scale first
+            scale = np.abs(x).max(axis=-1, keepdims=True)
+            xs = x / scale
+            std_s = np.sqrt(xs.var(axis=-1, keepdims=True)
+                            + self.eps / scale / scale)
+            flat = std_s == 0  # a constant row (its eps / scale^2 underflowed): xhat = 0
+            std_s[flat] = 1.0
+            inv_std = np.where(flat, 1.0 / np.sqrt(self.eps), 1.0 / scale / std_s)
+            xhat = (xs - xs.mean(axis=-1, keepdims=True)) / std_s
         self._cache = (xhat, inv_std)
-        return self.params["gamma"] * xhat + self.params["beta"]
+        return self._output(self.params["gamma"] * xhat + self.params["beta"])
 
     def backward(self, dy):
         self._need_forward(self._cache)
         xhat, inv_std = self._cache
         dy = self._check_dy(dy, xhat.shape)
         batch_axes = tuple(range(dy.ndim - 1))
-        np.sum(dy * xhat, axis=batch_axes, out=self.grads["gamma"])
-        np.sum(dy, axis=batch_axes, out=self.grads["beta"])
-        return _normalise_backward(dy * self.params["gamma"], xhat, inv_std, axis=-1)
+        # dL/dgamma = sum over the batch of dy * xhat; dL/dbeta = sum of dy
+        self.grads["gamma"][...] = (dy * xhat).sum(axis=batch_axes)
+        self.grads["beta"][...] = dy.sum(axis=batch_axes)
+        return self._input_grad(_normalise_backward(dy * self.params["gamma"], xhat,
+                                                    inv_std, axis=-1))
 
     def __repr__(self) -> str:
         return f"LayerNorm({self.dim}, eps={self.eps:g})"
@@ -310,11 +365,43 @@ def _as_layer(obj: object, argname: str) -> Layer:
     return obj
 
 
+def _refuse_reuse(container: _Container) -> None:
+    """Raise if one layer object appears twice anywhere inside ``container``."""
+    seen: dict[int, str] = {}
+
+    def walk(layer: Layer, path: str) -> None:
+        if id(layer) in seen:
+            raise ValueError(
+                f"the same {type(layer).__name__} object is used twice, as layer "
+                f"{seen[id(layer)]} and as layer {path}; a layer records its last input "
+                "and gradients, so a second use would overwrite the first. Make a new "
+                "layer for each place (weight tying needs a layer written for it)"
+            )
+        seen[id(layer)] = path
+        if isinstance(layer, _Container):
+            for name, child in layer.children():
+                walk(child, f"{path}.{name}")
+
+    for name, child in container.children():
+        walk(child, name)
+
+
 def _forward_child(name: str, child: Layer, x: np.ndarray, train: bool) -> np.ndarray:
-    """``child.forward(x)``; a non-finite input anywhere inside is reported with its path."""
+    """``child.forward(x)``; a non-finite value anywhere inside is reported with its path."""
     try:
         return child.forward(x, train)
     except _checks.NonFiniteError as err:
+        err.add_location(name, child)
+        raise
+
+
+def _backward_child(name: str, child: Layer, dy: np.ndarray) -> np.ndarray:
+    """``child.backward(dy)``; a non-finite gradient inside is reported with its path."""
+    try:
+        return child.backward(dy)
+    except _checks.NonFiniteError as err:
+        if err.role == "the input to":
+            err.role = "the gradient arriving at"
         err.add_location(name, child)
         raise
 
@@ -399,6 +486,7 @@ class Residual(_Container):
         self.block = _as_layer(block, "block")
         self.shortcut = None if shortcut is None else _as_layer(shortcut, "shortcut")
         self._x_shape: tuple[int, ...] | None = None
+        _refuse_reuse(self)
 
     def children(self):
         yield "block", self.block
@@ -406,7 +494,7 @@ class Residual(_Container):
             yield "shortcut", self.shortcut
 
     def forward(self, x, train=True):
-        x = _checks.array(x, "x")
+        x = self._start(x, train)
         fx = _forward_child("block", self.block, x, train)
         skip = x if self.shortcut is None else _forward_child("shortcut", self.shortcut, x, train)
         if fx.shape != skip.shape:
@@ -425,10 +513,10 @@ class Residual(_Container):
 
     def backward(self, dy):
         self._need_forward(self._x_shape)
-        dx = self.block.backward(dy)
+        dx = _backward_child("block", self.block, dy)
         if self.shortcut is None:
             return dy + dx  # identity path: d(x)/dx = I
-        return self.shortcut.backward(dy) + dx
+        return _backward_child("shortcut", self.shortcut, dy) + dx
 
     def __repr__(self) -> str:
         extra = "" if self.shortcut is None else f", shortcut={self.shortcut!r}"
@@ -450,19 +538,21 @@ class Sequential(_Container):
         if not layers:
             raise ValueError("layers must contain at least one layer; got an empty list")
         self.layers = [_as_layer(layer, f"layers[{i}]") for i, layer in enumerate(layers)]
+        _refuse_reuse(self)
 
     def children(self):
         for i, layer in enumerate(self.layers):
             yield str(i), layer
 
     def forward(self, x, train=True):
+        _checks.flag(train, "train")
         for i, layer in enumerate(self.layers):
             x = _forward_child(str(i), layer, x, train)
         return x
 
     def backward(self, dy):
-        for layer in reversed(self.layers):
-            dy = layer.backward(dy)
+        for i in range(len(self.layers) - 1, -1, -1):
+            dy = _backward_child(str(i), self.layers[i], dy)
         return dy
 
     def __len__(self) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _checks
+from . import _checks, _stable
 from .activations import get as _get_activation
 
 __all__ = ["binary_cross_entropy_with_logits", "mse", "softmax_cross_entropy"]
@@ -13,15 +13,9 @@ _sigmoid = _get_activation("sigmoid").forward
 
 
 def _labels(labels: object, n: int, n_classes: int) -> np.ndarray:
-    arr = np.asarray(labels)
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
-        if arr.size and np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
-            arr = arr.astype(np.int64)  # float labels that are whole numbers are accepted
-        else:
-            raise TypeError(f"labels must be integer class indices; got dtype {arr.dtype}")
-    if arr.shape != (n,):
-        raise ValueError(f"labels must have shape ({n},), one per row of logits; got {arr.shape}")
-    if arr.min() < 0 or arr.max() >= n_classes:
+    # float labels that are whole numbers are accepted
+    arr = _checks.targets(labels, n, "labels", labels=True, rows="logits")
+    if arr.max() >= n_classes:
         raise ValueError(
             f"labels must be in 0..{n_classes - 1} for {n_classes} classes; "
             f"got values from {arr.min()} to {arr.max()}"
@@ -38,6 +32,8 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float
     n, n_classes = logits.shape
     labels = _labels(labels, n, n_classes)
     shifted = logits - logits.max(axis=1, keepdims=True)  # log-sum-exp trick: no overflow
+    _checks.finite_result(shifted, "logits", "the output of",
+                          " (logits - their row's largest: the logits spread beyond float64)")
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     rows = np.arange(n)
     loss = -log_probs[rows, labels].mean()
@@ -55,7 +51,13 @@ def mse(pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
             f"pred and target must have the same shape; got {pred.shape} and {target.shape}"
         )
     diff = pred - target
-    return float(np.mean(diff * diff)), 2.0 * diff / diff.size
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = np.mean(diff * diff)
+    if not np.isfinite(loss):
+        raise _checks.NonFiniteError(
+            f"mse: the loss overflows float64 (pred - target reaches {np.abs(diff).max():.3g}, "
+            "its square does not fit a float)")
+    return float(loss), 2.0 * diff / diff.size
 
 
 def binary_cross_entropy_with_logits(
@@ -77,4 +79,4 @@ def binary_cross_entropy_with_logits(
             f"targets must be in [0, 1]; got values from {targets.min():g} to {targets.max():g}"
         )
     per_element = np.maximum(logits, 0) - targets * logits + np.log1p(np.exp(-np.abs(logits)))
-    return float(per_element.mean()), (_sigmoid(logits) - targets) / logits.size
+    return _stable.mean(per_element), (_sigmoid(logits) - targets) / logits.size

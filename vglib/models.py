@@ -15,6 +15,9 @@ PLACEMENTS = ("pre", "post")
 
 NORMS = (None, "batch", "layer")
 
+# the deepest network the course builds has 1000 blocks; 10,000 already takes a minute to build
+MAX_DEPTH = 10_000
+
 
 def _norm_layer(norm: str | None, width: int) -> list[Layer]:
     if norm is None:
@@ -52,7 +55,7 @@ def mlp(
     """
     in_dim = _checks.positive_int(in_dim, "in_dim")
     width = _checks.positive_int(width, "width")
-    depth = _checks.positive_int(depth, "depth")
+    depth = _checks.positive_int(depth, "depth", maximum=MAX_DEPTH)
     out_dim = _checks.positive_int(out_dim, "out_dim")
     if activation != "prelu":
         _activations.get(activation)  # fail early, with the list of names
@@ -101,7 +104,7 @@ def residual_stack(
     """
     in_dim = _checks.positive_int(in_dim, "in_dim")
     width = _checks.positive_int(width, "width")
-    depth = _checks.positive_int(depth, "depth")
+    depth = _checks.positive_int(depth, "depth", maximum=MAX_DEPTH)
     out_dim = _checks.positive_int(out_dim, "out_dim")
     _activations.get(activation)
     if norm not in ("batch", "layer"):

@@ -50,6 +50,62 @@ def _parameters(model: object) -> list[tuple[str, np.ndarray, np.ndarray]]:
     return params
 
 
+PACKED = "<packed>"  # the name used for a model's packed buffer until an error names the entry
+
+
+class _StepError(_checks.NonFiniteError):
+    """A step that would leave a NaN or inf; ``index`` is the first bad entry."""
+
+    def __init__(self, detail: str, index: int) -> None:
+        super().__init__(detail)
+        self.index = index
+
+
+def _refuse_non_finite(values: np.ndarray, what: str) -> None:
+    """Raise if ``values`` (the new parameter or optimiser state) holds a NaN or inf."""
+    if np.isfinite(values).all():
+        return
+    index = int(np.argmax(~np.isfinite(values).ravel()))
+    raise _StepError(f"{what}: lower the learning rate or clip the gradients", index)
+
+
+def _apply(name: str, param: np.ndarray, step: np.ndarray) -> None:
+    """``param -= step``, unless that would leave a NaN or inf in ``param`` (which then stays
+    as it was)."""
+    new = param - step
+    _refuse_non_finite(new, f"an optimiser step would make parameter {name!r} NaN or inf "
+                            f"(the step reaches {np.abs(step).max():.3g})")
+    param[...] = new
+
+
+def _stepping(optimizer_step):
+    """Run ``optimizer_step(self, model)``; an error in the packed buffer names the parameter
+    the bad entry belongs to."""
+
+    def step(self, model: object) -> None:
+        # parameters updated one by one are restored if a later one fails (a packed buffer
+        # is updated in one operation, which a failure leaves undone anyway)
+        saved = None if _flat(model) is not None else [
+            (param, param.copy()) for _, param, _ in model.parameters()]
+        try:
+            # numpy's overflow warnings are silenced: the checks above raise instead
+            with np.errstate(over="ignore", invalid="ignore"):
+                optimizer_step(self, model)
+        except _StepError as err:
+            for param, old in saved or ():
+                param[...] = old
+            offset = 0
+            for name, param, _ in model.parameters():  # the packing order
+                if err.index < offset + param.size:
+                    raise _checks.NonFiniteError(
+                        err.detail.replace(repr(PACKED), repr(name))) from None
+                offset += param.size
+            raise
+
+    step.__doc__ = optimizer_step.__doc__
+    return step
+
+
 class SGD:
     """Stochastic gradient descent, with optional (PyTorch-style) momentum.
 
@@ -63,23 +119,25 @@ class SGD:
             raise ValueError("momentum must be in [0, 1); got 1 (the velocity would never decay)")
         self.velocity: dict[str, np.ndarray] = {}
 
+    @_stepping
     def step(self, model: object) -> None:
         """Update every parameter of ``model`` in place from its current gradient."""
         flat = _flat(model)
         if flat is not None:
-            self._update("<packed>", *flat)
+            self._update(PACKED, *flat)
             return
         for name, param, grad in _parameters(model):
             self._update(name, param, grad)
 
     def _update(self, name: str, param: np.ndarray, grad: np.ndarray) -> None:
         if not self.momentum:
-            param -= self.lr * grad
+            _apply(name, param, self.lr * grad)
             return
         v = self.velocity.get(name)
         v = grad.copy() if v is None else self.momentum * v + grad
+        _refuse_non_finite(v, f"the momentum of parameter {name!r} overflows float64")
         self.velocity[name] = v
-        param -= self.lr * v
+        _apply(name, param, self.lr * v)
 
     def __repr__(self) -> str:
         return f"SGD(lr={self.lr:g}, momentum={self.momentum:g})"
@@ -107,10 +165,11 @@ class Adam:
         self.m: dict[str, np.ndarray] = {}
         self.v: dict[str, np.ndarray] = {}
 
+    @_stepping
     def step(self, model: object) -> None:
         """Update every parameter of ``model`` in place from its current gradient."""
         flat = _flat(model)
-        params = [("<packed>", *flat)] if flat is not None else _parameters(model)
+        params = [(PACKED, *flat)] if flat is not None else _parameters(model)
         self.t += 1
         b1, b2 = self.betas
         correction1 = 1.0 - b1**self.t
@@ -124,7 +183,10 @@ class Adam:
             m += (1 - b1) * grad
             v *= b2  # v = b2 v + (1 - b2) g^2
             v += (1 - b2) * grad * grad
-            param -= self.lr * (m / correction1) / (np.sqrt(v / correction2) + self.eps)
+            _refuse_non_finite(v, f"Adam's second moment of parameter {name!r} overflows "
+                                  "float64 (gradient entries near 1e154 or more square to inf)")
+            _apply(name, param, self.lr * (m / correction1) / (np.sqrt(v / correction2)
+                                                               + self.eps))
 
     def __repr__(self) -> str:
         return f"Adam(lr={self.lr:g}, betas={self.betas}, eps={self.eps:g})"

@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from . import activations as _activations
+from ._palette import ACTIVATION_COLORS, OKABE_ITO  # chapters read plots.ACTIVATION_COLORS
 from .chains import FlowSimulation, ProductStats
 
 __all__ = [
@@ -23,19 +24,6 @@ __all__ = [
     "plot_signal",
     "use_book_style",
 ]
-
-# One colour per activation, used by every chapter (colour-blind safe, Okabe-Ito palette).
-ACTIVATION_COLORS = {
-    "sigmoid": "#D55E00",
-    "tanh": "#E69F00",
-    "relu": "#0072B2",
-    "leaky_relu": "#56B4E9",
-    "prelu": "#1B9E77",
-    "elu": "#009E73",
-    "gelu": "#CC79A7",
-    "silu": "#7F3C8D",
-    "identity": "#555555",
-}
 
 BOOK_STYLE = {
     "figure.figsize": (7.0, 4.0),
@@ -162,8 +150,8 @@ def plot_product_histogram(
     ax.hist(logs, bins=bins, color=_color("relu"), alpha=0.7)
     marks = [
         ("mean", stats.mean, "black", "-"),
-        ("median", stats.median, "#D55E00", "--"),
-        ("geometric mean", stats.geometric_mean, "#009E73", ":"),
+        ("median", stats.median, OKABE_ITO["vermillion"], "--"),
+        ("geometric mean", stats.geometric_mean, OKABE_ITO["bluish green"], ":"),
     ]
     for label, value, color, style in marks:
         ax.axvline(np.log10(value), color=color, linestyle=style, linewidth=2,

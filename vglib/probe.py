@@ -1,11 +1,16 @@
 """Looking inside a network: its layers in forward order and what they hold after a pass.
 
-The measurements that ``diagnose`` and ``train.fit`` report are computed here, once:
-gradient norms of the weight matrices, activation statistics (mean, std, saturated and dead
-fractions), weight snapshots and the backward signal. Every norm and standard deviation is
-computed by ``vglib._stable``, which scales by the largest entry first: a gradient of entries
-near 1e-170 gets a norm near 1e-170 (not 0, as squaring the entries would give), and entries
-near 1e200 a finite one.
+What one pass leaves in each layer is measured here: ``leaves`` and ``dense_layers`` (the layers
+in forward order), ``grad_norm_per_layer`` (``||dL/dW||``), ``activation_stats`` (mean, std,
+saturated and dead fractions; ``SATURATION``), ``weight_snapshot`` and
+``relative_weight_change``, and ``backward_with_signal`` (``||dL/dz||``). These read only what
+the layers record in public (``x``, ``y``, ``dy``, ``params``, ``grads``; see ``vglib.layers``).
+``vglib.diagnose`` turns them into a verdict per layer, ``train.fit`` records them during
+training, and ``vglib.signals`` uses them in its experiments on freshly initialised networks.
+
+Every norm and standard deviation is computed by ``vglib._stable``, which scales by the largest
+entry first: a gradient of entries near 1e-170 gets a norm near 1e-170 (not 0, as squaring the
+entries would give), and entries near 1e200 a finite one.
 """
 
 from __future__ import annotations
@@ -142,9 +147,9 @@ def activation_stats(layer: Activation | PReLU) -> ActivationStats:
     """Statistics of ``layer``'s last forward pass (over the batch and all units)."""
     if not is_activation(layer):
         raise TypeError(f"layer must be a vglib Activation or PReLU; got {type(layer).__name__}")
-    if layer._z is None:
+    if layer.x is None:
         raise RuntimeError("activation_stats needs a forward pass first")
-    a = layer._a
+    a = layer.y
     slope = layer.local_slope()
     peak = (peak_derivative(layer.fn.name) if isinstance(layer, Activation)
             else max(1.0, float(layer.params["alpha"].max())))

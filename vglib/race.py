@@ -39,7 +39,7 @@ from importlib import resources
 
 import numpy as np
 
-from . import models, optim, train
+from . import _checks, models, optim, train
 from ._checks import NonFiniteError
 
 __all__ = [
@@ -150,6 +150,11 @@ def run_once(series: Series, depth: int, seed: int, k: int, X, y,
     """One attempt: train the ``seed`` network of ``series`` at ``depth`` with learning rate
     ``rate(k)`` until it reaches ``TARGET`` (checked after every epoch) or ``max_steps``.
     Returns ``{"success", "steps", "diverged", "seconds"}``."""
+    X = _checks.array(X, "X", ndim=2)
+    if len(X) < BATCH:
+        raise ValueError(f"X must hold at least one batch ({BATCH} rows) to train on; "
+                         f"got {len(X)} rows")
+    max_steps = _checks.positive_int(max_steps, "max_steps")
     start = time.perf_counter()
     model = build(depth, seed, width=series.width, **CONFIGS[series.config])
     success, steps, diverged = _train_to_target(model, _optimiser(series.optimiser, rate(k)),

@@ -32,24 +32,38 @@ __all__ = [
 
 def spectral_radius(W: np.ndarray) -> float:
     """The largest absolute eigenvalue of the square matrix ``W``."""
-    W = _checks.array(W, "W", ndim=2)
-    if W.shape[0] != W.shape[1]:
-        raise ValueError(f"W must be square; got shape {W.shape}")
-    return float(np.max(np.abs(np.linalg.eigvals(W))))
+    W = _square(W)
+    with np.errstate(over="ignore", invalid="ignore"):
+        radius = np.max(np.abs(np.linalg.eigvals(W)))
+    if np.isfinite(radius):
+        return float(radius)
+    scale = np.abs(W).max()  # entries near 1e308: the eigenvalues of W / scale cannot overflow
+    with np.errstate(over="ignore"):
+        radius = scale * np.max(np.abs(np.linalg.eigvals(W / scale)))
+    if not np.isfinite(radius):
+        raise _checks.NonFiniteError(f"the spectral radius of W exceeds float64 (W's "
+                                     f"entries reach {scale:.3g})")
+    return float(radius)
 
 
 def matrix_with_spectral_radius(n: int, radius: float, *, rng: np.random.Generator) -> np.ndarray:
     """A random ``n x n`` Gaussian matrix rescaled so its spectral radius is exactly ``radius``."""
-    n = _checks.positive_int(n, "n")
-    radius = _checks.real_number(radius, "radius", low=0.0, low_open=True)
+    n = _checks.positive_int(n, "n", maximum=MAX_UNITS)
+    radius = _checks.real_number(radius, "radius", low=0.0, high=1e3, low_open=True)
     W = _checks.generator(rng).standard_normal((n, n)) / np.sqrt(n)
     return W * (radius / spectral_radius(W))
+
+
+# the recurrences here are small: an eigen-decomposition of more units takes minutes
+MAX_UNITS = 2000
 
 
 def _square(W: object) -> np.ndarray:
     W = _checks.array(W, "W", ndim=2)
     if W.shape[0] != W.shape[1]:
         raise ValueError(f"W must be a square matrix; got shape {W.shape}")
+    if W.shape[0] > MAX_UNITS:
+        raise ValueError(f"W must have at most {MAX_UNITS} rows; got shape {W.shape}")
     return W
 
 
@@ -57,14 +71,21 @@ def unroll(W: np.ndarray, h0: np.ndarray, steps: int, *, activation: str = "iden
     """The states ``h_0, ..., h_T`` of ``h_{t+1} = f(h_t W^T)``, shape ``(steps + 1, n)``
     (``h0`` of shape ``(n,)``) or ``(steps + 1, batch, n)`` (``h0`` of shape ``(batch, n)``)."""
     W = _square(W)
-    h0 = _checks.array(h0, "h0", last_dim=W.shape[0])
-    steps = _checks.positive_int(steps, "steps")
+    h0 = _checks.array(h0, "h0")
+    if h0.ndim == 0 or h0.shape[-1] != W.shape[0]:
+        raise ValueError(f"h0 must have W's size ({W.shape[0]}) on its last axis; got shape "
+                         f"{h0.shape}")
+    steps = _checks.positive_int(steps, "steps", maximum=_checks.LARGEST_COUNT // h0.size)
     f = _activations.get(activation)
     states = np.empty((steps + 1, *h0.shape))
     states[0] = h0
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(steps):
-            states[t + 1] = f.forward(states[t] @ W.T)
+            states[t + 1] = f.apply(states[t] @ W.T)
+            if not np.isfinite(states[t + 1]).all():
+                raise _checks.NonFiniteError(
+                    f"the state overflows float64 at step {t + 1}: W's spectral radius "
+                    f"({spectral_radius(W):.3g}) is too large for {steps} steps from this h0")
     return states
 
 
@@ -171,7 +192,7 @@ class RNN(Layer):
         self._cache: tuple | None = None
 
     def forward(self, x, train=True):
-        x = _checks.array(x, "x", ndim=2, last_dim=self.steps * self.in_dim)
+        self.x = x = self._start(x, train, ndim=2, last_dim=self.steps * self.in_dim)
         xs = x.reshape(len(x), self.steps, self.in_dim)
         U, W, b = self.params["U"], self.params["W"], self.params["b"]
         h = np.zeros((len(x), self.hidden))
@@ -180,18 +201,19 @@ class RNN(Layer):
         with np.errstate(over="ignore", invalid="ignore"):
             for t in range(self.steps):
                 z = xs[:, t] @ U + h @ W + b
-                h = self.fn.forward(z)
+                h = self.fn.apply(z)
                 zs.append(z)
                 hs.append(h)
         self._cache = (xs, zs, hs)
-        return h
+        return self._output(h)
 
     def backward(self, dy):
         self._need_forward(self._cache)
         xs, zs, hs = self._cache
         dh = self._check_dy(dy, hs[-1].shape)
         U, W = self.params["U"], self.params["W"]
-        # accumulated in place: the arrays may be views of a packed buffer
+        # dU = sum_t x_t^T dz_t, dW = sum_t h_{t-1}^T dz_t, db = sum_t sum_batch dz_t:
+        # summed in place over the steps, starting from zero (the layer contract)
         dU, dW, db = self.grads["U"], self.grads["W"], self.grads["b"]
         for grad in (dU, dW, db):
             grad[...] = 0.0
@@ -203,7 +225,7 @@ class RNN(Layer):
             db += dz.sum(axis=0)
             dxs[:, t] = dz @ U.T
             dh = dz @ W.T
-        return dxs.reshape(len(xs), -1)
+        return self._input_grad(dxs.reshape(len(xs), -1))
 
     def __repr__(self) -> str:
         return (f"RNN({self.in_dim}, {self.hidden}, steps={self.steps}, "

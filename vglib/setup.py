@@ -1,4 +1,9 @@
-"""Helpers for the notebook environment: Colab detection, a version check, gluing values."""
+"""Helpers for the notebook environment: Colab detection, a version check, gluing values.
+
+Only the standard library is imported here (nothing of vglib, no numpy, no matplotlib), so
+``from vglib.setup import doctor; doctor()`` works, and says what to do, where numpy or
+matplotlib is missing or broken.
+"""
 
 from __future__ import annotations
 
@@ -172,31 +177,83 @@ def _widget_frontend() -> tuple[bool, str]:
                   "sliders do not appear, pip install jupyterlab_widgets where Jupyter runs")
 
 
+def _first_line(err: BaseException, limit: int = 160) -> str:
+    """``ErrorType: message`` on one line, cut at ``limit`` characters."""
+    text = f"{type(err).__name__}: {err}".strip().splitlines()[0]
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _import_version(name: str) -> tuple[str | None, str | None, str]:
+    """Import package ``name``: ``(version, None, "")`` if it works, else ``(None, kind,
+    detail)`` with ``kind`` ``"missing"`` (not installed), ``"broken"`` (importing it raises:
+    ``detail`` is the error) or ``"hidden"`` (something without a version took its name:
+    ``detail`` is where it is)."""
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as err:
+        if err.name == name:
+            return None, "missing", ""
+        return None, "broken", _first_line(err)
+    except Exception as err:  # a broken install can raise anything while it is imported
+        return None, "broken", _first_line(err)
+    version = getattr(module, "__version__", None)
+    if not isinstance(version, str):
+        where = getattr(module, "__file__", None) or next(iter(getattr(module, "__path__", [])),
+                                                          "an unknown place")
+        return None, "hidden", str(where)
+    return version, None, ""
+
+
+def _problem(name: str, spec: str, version: str | None, kind: str | None, detail: str,
+             failed: list[str]) -> tuple[str, str | None]:
+    """The status column and the problem (``None``: none) of one package's check; ``failed``
+    names the packages that could not be imported so far."""
+    restart = "then restart Python (in a notebook: restart the kernel)"
+    if kind == "missing":
+        return "missing", (f"{name} is not installed (vglib supports {name}{spec}): "
+                           f"pip install '{name}{spec}', {restart}")
+    if kind == "hidden":
+        return "HIDDEN", (f"the {name} that Python imports is {detail}, not the package: rename "
+                          f"that file or folder, {restart}")
+    if kind == "broken":
+        cause = next((other for other in failed if other in detail), None)
+        if cause is not None:  # e.g. matplotlib fails because numpy does
+            return "BROKEN", (f"{name} cannot be imported because {cause} cannot ({detail}): "
+                              f"fix {cause} first")
+        return "BROKEN", (f"{name} is installed but cannot be imported ({detail}): reinstall it "
+                          f"with pip install --force-reinstall '{name}{spec}', {restart}")
+    if not satisfies(version, spec):
+        what = ("use a Python in this range" if name == "python"
+                else f"pip install '{name}{spec}', {restart}")
+        return "UNSUPPORTED", f"{name} {version} is outside the supported range {spec}: {what}"
+    return "ok", None
+
+
 def doctor(print_report: bool = True) -> Report:
     """Check what a learner needs: Python, numpy, matplotlib and ipywidgets against the supported
     ranges, whether widgets can render here, whether this is Colab. Prints and returns a Report.
+
+    It never raises for what it checks: a missing or broken package (one that fails to import)
+    is reported as a problem, with what to do about it. It imports nothing of vglib.
     """
     report = Report()
-    python = ".".join(str(part) for part in sys.version_info[:3])
-    found = {"python": python}
-    for name in ("numpy", "matplotlib", "ipywidgets"):
-        try:
-            found[name] = importlib.import_module(name).__version__
-        except ImportError:
-            found[name] = None
+    failed: list[str] = []
     for name, spec in SUPPORTED.items():
-        version = found[name]
-        if version is None:
-            status = "missing"
-            report.problems.append(f"{name} is not installed (vglib supports {name}{spec})")
-        elif satisfies(version, spec):
-            status = "ok"
+        if name == "python":
+            version, kind, detail = ".".join(str(part) for part in sys.version_info[:3]), None, ""
         else:
-            status = "UNSUPPORTED"
-            report.problems.append(f"{name} {version} is outside the supported range {spec}")
+            version, kind, detail = _import_version(name)
+        status, problem = _problem(name, spec, version, kind, detail, failed)
+        if problem is not None:
+            report.problems.append(problem)
+        if kind is not None:
+            failed.append(name)
         report.lines.append(f"  {name:<11} {version or '-':<10} supported {spec:<10} {status}")
     report.lines.append(f"  {'Colab':<11} {'yes' if in_colab() else 'no'}")
-    can_render, why = _widget_frontend()
+    try:
+        can_render, why = _widget_frontend()
+    except Exception as err:  # a broken IPython or ipywidgets: say so, do not raise
+        can_render, why = False, f"could not tell ({_first_line(err)})"
     report.lines.append(f"  {'widgets':<11} {'can render' if can_render else 'cannot render'}: "
                         f"{why}")
     if print_report:

@@ -4,7 +4,11 @@
 (chapter 2). ``compute_signal_std``: the standard deviation of every layer's activations on the
 way forward and of the gradient on the way back (chapter 5, after Glorot & Bengio 2010).
 ``block_grad_norms``: the gradient of every residual block of a pre- or post-norm stack
-(chapter 10, after Xiong et al. 2020).
+(chapter 10, after Xiong et al. 2020). ``GradNorms`` and ``SignalStd`` hold the results.
+
+Each builds its own network, so only the experiment lives here: the measurements it makes
+(``grad_norm_per_layer``, ``backward_with_signal``, ...) come from ``vglib.probe``, and a verdict
+on a network of your own from ``vglib.diagnose``.
 """
 
 from __future__ import annotations
@@ -145,8 +149,8 @@ def compute_signal_std(
     hidden = [layer for layer in model.layers if isinstance(layer, Dense)][:-1]
     return SignalStd(
         activation, depth, init, init_scale,
-        forward=np.array([_stable.std(layer._a) for layer in acts]),
-        backward=np.array([_stable.std(layer._dy) for layer in hidden]),
+        forward=np.array([_stable.std(layer.y) for layer in acts]),
+        backward=np.array([_stable.std(layer.dy) for layer in hidden]),
     )
 
 

@@ -64,13 +64,20 @@ class Table:
 
     def __init__(self, columns, rows, *, title: str = "", notes: str = "",
                  formats: dict | None = None, groups=None):
+        for argname, value in (("columns", columns), ("rows", rows)):
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+                raise TypeError(f"{argname} must be a list; got {type(value).__name__}")
         self.columns = [str(c) for c in columns]
         if not self.columns:
             raise ValueError("columns must name at least one column")
         empty = [j for j, c in enumerate(self.columns) if not c.strip()]
         if empty:  # a screen reader reads a column's name with each of its cells
             raise ValueError(f"columns[{empty[0]}] is empty: give every column a name")
-        self.rows = [list(row) for row in rows]
+        self.rows = []
+        for i, row in enumerate(rows):
+            if isinstance(row, (str, bytes)) or not hasattr(row, "__iter__"):
+                raise TypeError(f"rows[{i}] must be a list of cells; got {type(row).__name__}")
+            self.rows.append(list(row))
         for i, row in enumerate(self.rows):
             if len(row) != len(self.columns):
                 raise ValueError(f"rows[{i}] has {len(row)} cells; columns has "

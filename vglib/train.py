@@ -56,12 +56,18 @@ class History:
         return self.steps / self.steps_per_epoch
 
 
+def _model(model: object) -> Layer:
+    if not isinstance(model, Layer):
+        raise TypeError(f"model must be a vglib layer or Sequential; got {type(model).__name__}")
+    return model
+
+
 def accuracy(model: Layer, X: np.ndarray, y: np.ndarray) -> float:
-    """Fraction of rows whose largest logit is the label (inference mode)."""
+    """Fraction of rows whose largest logit is the label (inference mode: ``train=False``)."""
+    _model(model)
+    X = _checks.array(X, "X", ndim=2)
+    y = _checks.targets(y, len(X), "y", labels=True)
     logits = model.forward(X, train=False)
-    y = np.asarray(y)
-    if y.shape != (logits.shape[0],):
-        raise ValueError(f"y must have shape ({logits.shape[0]},); got {y.shape}")
     return float(np.mean(logits.argmax(axis=1) == y))
 
 
@@ -118,12 +124,13 @@ def fit(
     each optimiser step. ``record_every=k`` records the per-layer measurements every ``k`` steps
     (``None``: none, the fastest). ``progress=True`` prints a line per epoch.
     """
-    if not isinstance(model, Layer):
-        raise TypeError(f"model must be a vglib layer or Sequential; got {type(model).__name__}")
+    _model(model)
     X = _checks.array(X, "X", ndim=2)
-    y = np.asarray(y)
-    if y.shape[:1] != X.shape[:1]:
-        raise ValueError(f"X and y must have the same number of rows; got {len(X)} and {len(y)}")
+    if not callable(loss):
+        raise TypeError(f"loss must be a loss function of vglib.losses; got {loss!r}")
+    classifying = loss is softmax_cross_entropy
+    y = _checks.targets(y, len(X), "y", labels=classifying)
+    _checks.flag(progress, "progress")
     epochs = _checks.positive_int(epochs, "epochs")
     batch_size = _checks.positive_int(batch_size, "batch_size")
     n = X.shape[0]
@@ -132,8 +139,6 @@ def fit(
     rng = _checks.generator(rng)
     if not callable(getattr(optimizer, "step", None)):
         raise TypeError(f"optimizer must have a step(model) method; got {optimizer!r}")
-    if not callable(loss):
-        raise TypeError(f"loss must be a loss function of vglib.losses; got {loss!r}")
     clipper = _clipper(clip)
     if record_every is not None:
         record_every = _checks.positive_int(record_every, "record_every")
@@ -143,7 +148,6 @@ def fit(
     picks = [_traced_indices(layer.params["W"].size) for _, layer in dense]
     initial = np.array([layer.params["W"].ravel()[p] for (_, layer), p in zip(dense, picks,
                                                                                 strict=True)])
-    classifying = loss is softmax_cross_entropy
     per_epoch = n // batch_size
     records: dict[str, list] = {key: [] for key in
                                 ("steps", "grad", "ratio", "traces", "mean", "std", "sat", "dead")}

@@ -22,12 +22,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
+from ._palette import line_color
 from .figures import prompt_markup
 from .interactive import Explorer
 
 __all__ = ["ExplorerView", "explorer_widget"]
-
-_PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
 
 
 def _ipywidgets():
@@ -78,7 +77,7 @@ class ExplorerView:
         for i, (artist, series) in enumerate(zip(self.lines, lines, strict=False)):
             artist.set_data(series.x, series.y)
             artist.set_label(series.label)
-            artist.set_color(series.color or _PALETTE[i % len(_PALETTE)])
+            artist.set_color(line_color(series.color, i))
             artist.set_linestyle("--" if series.dashed else "-")
             artist.set_marker("o" if series.x.size <= 60 else "")
             artist.set_visible(True)
