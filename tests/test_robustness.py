@@ -22,6 +22,7 @@ from vglib.layers import (
     Residual,
     Sequential,
 )
+from vglib.losses import mse
 from vglib.recurrent import RNN
 
 # ------------------------------------------------------------------ a layer used twice
@@ -186,6 +187,21 @@ def test_a_divergence_in_the_last_layer_names_that_layer(rng):
         train.accuracy(net, rng.standard_normal((8, 2)) * 1e10, np.zeros(8, dtype=int))
 
 
+def test_fit_turns_numpy_warnings_in_a_step_into_the_error_that_names_the_step(rng):
+    # a loss whose gradient divides by zero (and 0 / 0): numpy's divide and invalid warnings are
+    # silenced inside fit (warnings are errors in these tests), and the non-finite gradient
+    # stops training with the step it happened at
+    def broken(logits, labels):
+        value, dlogits = mse(logits, np.eye(2)[labels.astype(int)])
+        return value, dlogits / (dlogits * 0.0)
+
+    net = models.mlp(2, 3, 1, 2, rng=rng)
+    X, y = data.spirals(16, rng)
+    with pytest.raises(NonFiniteError, match=r"^training stopped at step 1 \(epoch 1\): "):
+        train.fit(net, X, y, loss=broken, optimizer=optim.SGD(0.1), epochs=1, batch_size=8,
+                  rng=rng)
+
+
 def test_the_race_refuses_data_smaller_than_one_batch(rng):
     X, y = data.moons(race.BATCH - 1, rng)
     with pytest.raises(ValueError, match=f"at least one batch \\({race.BATCH} rows\\)"):
@@ -327,3 +343,24 @@ def test_every_layers_backward_agrees_with_finite_differences(kind, dim, batch, 
     errors = gradcheck.gradient_errors(layer, x, train=kind != "BatchNorm-eval",
                                        rng=np.random.default_rng(seed + 1))
     assert max(errors.values()) < 1e-6, errors
+
+
+def test_an_input_is_scanned_unless_it_is_the_output_just_checked(rng, monkeypatch):
+    from vglib import _checks
+
+    scans = []
+    real = _checks.all_finite
+    monkeypatch.setattr(_checks, "all_finite", lambda x: scans.append(x.shape) or real(x))
+    first, second = Dense(3, 4, rng=rng), Dense(4, 2, rng=rng)
+    x = rng.standard_normal((5, 3))
+    second.forward(first.forward(x))
+    # x is scanned, then each output; the second layer's input, the first's output, is not
+    assert scans == [(5, 3), (5, 4), (5, 2)]
+    # an output changed in place before it is passed on: the next output check finds it
+    y = first.forward(x)
+    y[0, 0] = np.nan
+    with pytest.raises(NonFiniteError, match="the output of Dense"):
+        second.forward(y)
+    # any other array is scanned as an input
+    with pytest.raises(NonFiniteError, match=r"^x contains 1 NaN or inf value\(s\) out of 20"):
+        second.forward(y.copy())

@@ -215,3 +215,19 @@ def test_every_name_in_all_is_the_module_or_class_it_names():
     for name in vglib.__all__:
         if name != "NonFiniteError":
             assert getattr(vglib, name) is importlib.import_module(f"vglib.{name}")
+
+
+def test_run_time_leaves_out_waiting_and_counts_work():
+    import time
+
+    from vglib import setup
+
+    before, wall_before = setup.run_time(), setup.elapsed()
+    time.sleep(0.3)  # waiting, as for a free core: the wall time grows, the CPU time does not
+    assert setup.elapsed() - wall_before >= 0.3
+    assert setup.run_time() - before < 0.1
+    busy = time.process_time()
+    while time.process_time() - busy < 0.3:  # working: both grow
+        pass
+    assert setup.run_time() - before >= 0.25
+    assert 0 <= setup.run_time() <= setup.elapsed()

@@ -11,6 +11,7 @@ uses this Python environment, the chapter's folder as working directory, and a c
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -48,6 +49,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=int, default=300, help="per cell, in seconds")
     args = parser.parse_args()
     pin_math_kernels()  # the kernels inherit it: outputs that every x86-64 machine reproduces
+    # one OpenBLAS thread, as in the tests (conftest.py): the same bits as with several, and no
+    # threads spinning for a core that other work holds (the chapters' matrices are small)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     paths = args.notebooks or [*sorted((ROOT / "chapters").glob("*.ipynb")),
                                *sorted((ROOT / "appendices").glob("*.ipynb"))]
     for path in paths:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import data, models, optim, probe, train
+from . import data, models, optim, probe, race, train
 from ._checks import NonFiniteError
 from .losses import softmax_cross_entropy
 
 __all__ = ["GALLERY_CASES", "MOONS_SETTINGS", "activation_on_spirals", "deep_relu_init",
-           "degradation", "gallery_case", "moons_sigmoid_depth", "plain_relu_lr", "residual_1000",
-           "shape_on_two_turns", "spike", "train_on_spirals"]
+           "degradation", "gallery_case", "moons_sigmoid_depth", "norm_placement_run",
+           "plain_relu_lr", "residual_1000", "shape_on_two_turns", "spike", "train_on_spirals"]
 
 MOONS_SETTINGS = {  # chapter 3: label -> (initialisation, optimiser factory)
     "SGD lr 1, He": ("he_normal", lambda: optim.SGD(1.0)),
@@ -191,6 +191,47 @@ def shape_on_two_turns(depth: int, width: int, seed: int, *, epochs: int = 60) -
                         rng=np.random.default_rng(seed + 2), record_every=None)
     return {"parameters": int(sum(p.size for _, p, _ in model.parameters())),
             "accuracy": float(history.epoch_accuracy[-1])}
+
+
+def norm_placement_run(placement: str, depth: int, lr: float, seed: int, *,
+                       warm_up: int = 0, clip: float = 0.0, stop_at_target: bool = True,
+                       max_steps: int = 200, curve: bool = False) -> dict:
+    """Chapter 10: a residual stack of ``depth`` pre- or post-norm blocks (``placement``;
+    LayerNorm, GELU, width 32, weights drawn with ``seed``) trained with Adam at ``lr`` on the
+    depth race's data (``race.N_POINTS`` spiral points, batches of ``race.BATCH``, order from
+    ``seed + 1000``), one epoch at a time for at most ``max_steps`` steps; with a linear
+    learning-rate warm-up over ``warm_up`` steps and clipping at norm ``clip`` if they are not
+    0. It trains if it reaches ``race.TARGET`` (chapter 9's definition); it stops there if
+    ``stop_at_target``. Returns the training accuracy after every epoch, the first step at
+    which it reached the target (``None`` if it never did), the share of steps whose gradient
+    norm was above 1, whether training stopped on a non-finite value and, if ``curve``, the
+    loss of every step."""
+    X, y = data.spirals(race.N_POINTS, np.random.default_rng(race.DATA_SEED))
+    steps_per_epoch = len(X) // race.BATCH
+    model = race.build(depth, seed, kind="stack", activation="gelu", norm="layer",
+                       placement=placement)
+    opt = optim.WarmUp(optim.Adam(lr), warm_up) if warm_up else optim.Adam(lr)
+    shuffle = np.random.default_rng(seed + 1000)
+    accuracy, loss, grad_norm, diverged = [], [], [], False
+    try:
+        for _ in range(max_steps // steps_per_epoch):
+            history = train.fit(model, X, y, optimizer=opt, epochs=1, batch_size=race.BATCH,
+                                rng=shuffle, clip=clip or None, record_every=None)
+            accuracy.append(float(history.epoch_accuracy[-1]))
+            loss += [float(v) for v in history.step_loss]
+            grad_norm += [float(v) for v in history.step_grad_norm]
+            if stop_at_target and accuracy[-1] >= race.TARGET:
+                break
+    except NonFiniteError:
+        diverged = True
+    reached = [epoch for epoch, a in enumerate(accuracy, 1) if a >= race.TARGET]
+    result = {"accuracy": accuracy,
+              "first": reached[0] * steps_per_epoch if reached else None,
+              "over": float(np.mean(np.array(grad_norm) > 1.0)) if grad_norm else 0.0,
+              "diverged": diverged}
+    if curve:
+        result["loss"] = loss
+    return result
 
 
 # -- the gallery of broken networks: each case's network as given, and as fixed ----------------

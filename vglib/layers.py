@@ -91,6 +91,7 @@ class Layer:
         if not _checks.all_finite(y):
             _checks.finite_result(y, f"the output of {type(self).__name__}", "the output of",
                                   f" (its input x reaches {np.abs(self.x).max():.3g})")
+        _checks.mark_finite(y)
         self.y = y
         return y
 

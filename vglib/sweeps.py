@@ -6,7 +6,7 @@ numbers out) and the list of argument sets it is run with (``SWEEPS``). ``tools/
 runs every set (resumable: each finished point is written at once) into
 ``vglib/sweeps/<name>.json``, shipped with vglib so a notebook in Colab reads it too. A chapter
 shows the stored results (``results(name)``, ``table(name, ...)``) beside one live run of the
-same function, and ``tests/test_sweeps.py`` re-runs a slice of every sweep and checks that it
+same function, and ``tests/test_sweeps.py`` re-runs a point of every sweep and checks that it
 reproduces the stored numbers.
 """
 
@@ -23,7 +23,8 @@ import numpy as np
 
 from . import experiments
 
-__all__ = ["SEEDS", "SWEEPS", "Sweep", "grid", "path", "results", "summary"]
+__all__ = ["SEEDS", "SWEEPS", "Sweep", "compute_seconds", "grid", "path", "results",
+           "summary"]
 
 SEEDS = (0, 1, 2, 3, 4)
 
@@ -70,6 +71,14 @@ SWEEPS = {
     "ch9_shapes": Sweep("shape_on_two_turns", tuple(
         dict(depth=d, width=w, seed=s) for d, w in ((1, 32), (1, 243), (1, 1000), (2, 32), (4, 32))
         for s in SEEDS)),
+    # chapter 10: the window of learning rates in which pre- and post-norm stacks train
+    "ch10_placement_window": Sweep("norm_placement_run", grid(
+        depth=(2, 4, 8), placement=("pre", "post"), lr=(0.01, 0.03, 0.1), seed=SEEDS)),
+    # chapter 10: the post-norm stack of 8 blocks at lr 0.03 with a warm-up or clipping, every
+    # run its full 200 steps
+    "ch10_warm_up": Sweep("norm_placement_run", tuple(
+        dict(placement="post", depth=8, lr=0.03, seed=s, stop_at_target=False, **fix)
+        for fix in ({"warm_up": 50}, {"clip": 1.0}) for s in SEEDS)),
     # the gallery: every broken network and its fix
     "gallery_cases": Sweep("gallery_case", grid(case=experiments.GALLERY_CASES, seed=SEEDS)),
     # the gallery: is the 100-layer plain ReLU network's fault the learning rate?
@@ -97,6 +106,13 @@ def results(name: str) -> list[dict]:
                          f"{len(SWEEPS[name].points)} points missing); run "
                          f"`python tools/sweeps.py {name}`")
     return [by_params[json.dumps(p, sort_keys=True)] for p in SWEEPS[name].points]
+
+
+def compute_seconds(name: str) -> float:
+    """How many seconds of compute the stored points of sweep ``name`` took, in all (on the
+    machine that ran ``tools/sweeps.py``, one point at a time per core)."""
+    results(name)  # complete, or the error that says how to complete it
+    return float(json.loads(path(name).read_text())["seconds"])
 
 
 def summary(name: str, key: str, by: tuple[str, ...]) -> dict[tuple, dict]:
