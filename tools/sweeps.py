@@ -85,7 +85,8 @@ def main() -> None:
                         help="with --check: re-run only the first point of each sweep")
     args = parser.parse_args()
     if args.check:
-        problems = [p for name in args.names or list(sweeps.SWEEPS) for p in check(name, args.quick)]
+        names = args.names or list(sweeps.SWEEPS)
+        problems = [p for name in names for p in check(name, args.quick)]
         print("\n".join(problems) or "every re-run point reproduces the stored results")
         return 1 if problems else 0
     if args.list:
