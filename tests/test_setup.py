@@ -231,3 +231,15 @@ def test_run_time_leaves_out_waiting_and_counts_work():
         pass
     assert setup.run_time() - before >= 0.25
     assert 0 <= setup.run_time() <= setup.elapsed()
+
+
+def test_kernels_pinned_says_whether_the_pinned_kernels_are_set():
+    from vglib import setup
+
+    pinned = setup.pin_math_kernels({})
+    if not pinned:  # not x86-64: nothing is pinned, and results are never the stored bits
+        assert not setup.kernels_pinned({})
+        return
+    assert setup.kernels_pinned(pinned)
+    assert not setup.kernels_pinned({})
+    assert not setup.kernels_pinned(setup.choose_math_kernels("alternative", {}))

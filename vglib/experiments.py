@@ -13,9 +13,10 @@ from . import data, models, optim, probe, race, train
 from ._checks import NonFiniteError
 from .losses import softmax_cross_entropy
 
-__all__ = ["GALLERY_CASES", "MOONS_SETTINGS", "activation_on_spirals", "deep_relu_init",
-           "degradation", "gallery_case", "moons_sigmoid_depth", "norm_placement_run",
-           "plain_relu_lr", "residual_1000", "shape_on_two_turns", "spike", "train_on_spirals"]
+__all__ = ["GALLERY_CASES", "MOONS_SETTINGS", "activation_on_spirals", "batchnorm_learning_rate",
+           "deep_relu_init", "degradation", "gallery_case", "moons_sigmoid_depth",
+           "norm_placement_run", "normalisation_batch_size", "plain_relu_lr", "residual_1000",
+           "shape_on_two_turns", "spike", "train_on_spirals"]
 
 MOONS_SETTINGS = {  # chapter 3: label -> (initialisation, optimiser factory)
     "SGD lr 1, He": ("he_normal", lambda: optim.SGD(1.0)),
@@ -125,6 +126,39 @@ def deep_relu_init(init: str, seed: int, *, depth: int = 30, width: int = 32, lr
     return {"accuracy": float(history.epoch_accuracy[-1]),
             "epoch_loss": [float(v) for v in history.epoch_loss],
             "grad_norms_step1": [float(v) for v in history.grad_norms[0]]}
+
+
+def batchnorm_learning_rate(norm: str | None, lr: float, seed: int, *, depth: int = 10,
+                            epochs: int = 30) -> dict:
+    """Chapter 6: a 10-layer ReLU ``mlp`` of width 32, with BatchNorm (``norm="batch"``) or
+    without (``None``), trained with SGD (momentum 0.9) at ``lr`` for ``epochs`` epochs of
+    batches of 64 on 256 spiral points (data seed 0; weights ``seed``, batch order
+    ``seed + 1000``). Returns the final training accuracy (0 if training stopped on a
+    non-finite value) and whether it did."""
+    X, y = data.spirals(256, np.random.default_rng(0))
+    model = models.mlp(2, 32, depth, 2, norm=norm, rng=np.random.default_rng(seed))
+    try:
+        history = train.fit(model, X, y, optimizer=optim.SGD(lr, momentum=0.9), epochs=epochs,
+                            batch_size=64, rng=np.random.default_rng(seed + 1000),
+                            record_every=None)
+    except NonFiniteError:
+        return {"accuracy": 0.0, "diverged": True}
+    return {"accuracy": float(history.epoch_accuracy[-1]), "diverged": False}
+
+
+def normalisation_batch_size(norm: str | None, size: int, seed: int, *, steps: int = 256,
+                             depth: int = 6) -> dict:
+    """Chapter 6: a 6-layer ReLU ``mlp`` of width 32 with BatchNorm (``norm="batch"``),
+    LayerNorm (``"layer"``) or neither (``None``), trained with Adam (0.003) for ``steps`` steps
+    of batches of ``size`` on 256 spiral points (data seed 0; weights ``seed``, batch order
+    ``seed + 1000``). Returns the accuracy on 512 unseen points (data seed 9), in inference
+    mode."""
+    X, y = data.spirals(256, np.random.default_rng(0))
+    X_test, y_test = data.spirals(512, np.random.default_rng(9))
+    model = models.mlp(2, 32, depth, 2, norm=norm, rng=np.random.default_rng(seed))
+    train.fit(model, X, y, optimizer=optim.Adam(0.003), epochs=steps * size // len(X),
+              batch_size=size, rng=np.random.default_rng(seed + 1000), record_every=None)
+    return {"test_accuracy": float(train.accuracy(model, X_test, y_test))}
 
 
 def degradation(depth: int, residual: bool, seed: int, *, width: int = 32,

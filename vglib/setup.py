@@ -26,6 +26,7 @@ __all__ = [
     "elapsed",
     "glue",
     "in_colab",
+    "kernels_pinned",
     "pin_math_kernels",
     "run_time",
     "satisfies",
@@ -87,6 +88,16 @@ def pin_math_kernels(environ: dict | None = None) -> dict:
         for key, value in PINNED_KERNELS.items():
             environ.setdefault(key, value)
     return environ
+
+
+def kernels_pinned(environ: dict | None = None) -> bool:
+    """True when this process computes with ``PINNED_KERNELS`` (x86-64, the variables set as
+    ``pin_math_kernels`` sets them): then its results are the same bits as the book's stored
+    outputs and sweeps. On another processor, or with other kernels, training runs differ in
+    their last bits, and a chaotic run can end elsewhere."""
+    environ = os.environ if environ is None else environ
+    return platform.machine().lower() in ("x86_64", "amd64") and all(
+        environ.get(key) == value for key, value in PINNED_KERNELS.items())
 
 
 def in_colab() -> bool:

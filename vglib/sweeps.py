@@ -62,6 +62,13 @@ SWEEPS = {
     # chapter 5: a 30-layer ReLU network, Xavier against He
     "ch5_xavier_he": Sweep("deep_relu_init", grid(init=("xavier_normal", "he_normal"),
                                                    seed=SEEDS)),
+    # chapter 6: the learning rates at which a 10-layer ReLU network trains, with and without
+    # BatchNorm
+    "ch6_learning_rate": Sweep("batchnorm_learning_rate", grid(
+        norm=(None, "batch"), lr=(0.01, 0.03, 0.1, 0.3, 1.0, 3.0), seed=SEEDS)),
+    # chapter 6: BatchNorm, LayerNorm and neither at small batch sizes
+    "ch6_batch_size": Sweep("normalisation_batch_size", grid(
+        norm=("batch", "layer", None), size=(2, 8, 64), seed=SEEDS)),
     # chapter 7: the degradation problem, plain against residual
     "ch7_degradation": Sweep("degradation", grid(depth=(10, 30, 60), residual=(False, True),
                                                  seed=SEEDS)),
