@@ -7,11 +7,13 @@ matplotlib is missing or broken.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
 import platform
 import re
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -64,6 +66,30 @@ ALTERNATIVE_KERNELS = {
 KERNEL_CHOICES = {"pinned": PINNED_KERNELS, "alternative": ALTERNATIVE_KERNELS}
 
 
+@functools.cache
+def _numpy_can_disable(features: str) -> str:
+    """``features`` (for ``NPY_DISABLE_CPU_FEATURES``) without the names that the installed
+    numpy does not dispatch: an older numpy (Colab's 2.0 knows neither ``X86_V4`` nor
+    ``AVX512_SPR``) warns about them when it is imported, an ``ImportWarning`` that a test run
+    with warnings as errors turns into a failure. Asked of a fresh interpreter, so this process
+    does not import numpy."""
+    environ = {**os.environ, "NPY_DISABLE_CPU_FEATURES": features}
+    try:
+        done = subprocess.run([sys.executable, "-W", "always::ImportWarning", "-c", "import numpy"],
+                              env=environ, capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError):
+        return features
+    unknown = re.search(r"cannot disable CPU features \(([^)]*)\)", done.stderr)
+    if unknown is None:
+        return features
+    return " ".join(f for f in features.split() if f not in unknown.group(1).split())
+
+
+def _for_this_numpy(kernels: dict) -> dict:
+    return {**kernels, "NPY_DISABLE_CPU_FEATURES":
+            _numpy_can_disable(kernels["NPY_DISABLE_CPU_FEATURES"])}
+
+
 def choose_math_kernels(choice: str = "pinned", environ: dict | None = None) -> dict:
     """Set the kernels ``choice`` names (``"pinned"``, the default, or ``"alternative"``) in
     ``environ`` (default ``os.environ``) on x86-64. ``"pinned"`` leaves values already set alone
@@ -75,17 +101,18 @@ def choose_math_kernels(choice: str = "pinned", environ: dict | None = None) -> 
         return pin_math_kernels(environ)
     environ = os.environ if environ is None else environ
     if platform.machine().lower() in ("x86_64", "amd64"):
-        environ.update(ALTERNATIVE_KERNELS)
+        environ.update(_for_this_numpy(ALTERNATIVE_KERNELS))
     return environ
 
 
 def pin_math_kernels(environ: dict | None = None) -> dict:
     """Set ``PINNED_KERNELS`` in ``environ`` (default ``os.environ``) on x86-64, where they
     apply, unless already set; processes started afterwards (notebook kernels) compute
-    bit-identical results on any x86-64 machine with AVX2. Returns ``environ``."""
+    bit-identical results on any x86-64 machine with AVX2 (with the numpy the book was made
+    with: an older one is given only the CPU features it knows). Returns ``environ``."""
     environ = os.environ if environ is None else environ
     if platform.machine().lower() in ("x86_64", "amd64"):
-        for key, value in PINNED_KERNELS.items():
+        for key, value in _for_this_numpy(PINNED_KERNELS).items():
             environ.setdefault(key, value)
     return environ
 
