@@ -1,5 +1,4 @@
 import os
-import platform
 import sys
 
 import pytest
@@ -84,13 +83,14 @@ def test_alternative_kernels_differ_from_the_pinned_ones_and_override_what_is_se
         ALTERNATIVE_KERNELS,
         PINNED_KERNELS,
         _for_this_numpy,
+        _on_x86_64,
         choose_math_kernels,
     )
 
     assert set(ALTERNATIVE_KERNELS) == set(PINNED_KERNELS)
     assert all(ALTERNATIVE_KERNELS[k] != PINNED_KERNELS[k] for k in PINNED_KERNELS)
     env = choose_math_kernels("alternative", dict(PINNED_KERNELS))
-    if platform.machine().lower() in ("x86_64", "amd64"):
+    if _on_x86_64():
         # with the CPU features the installed numpy knows (all of them, for the newest numpy)
         assert env == _for_this_numpy(ALTERNATIVE_KERNELS)
         assert env["OPENBLAS_CORETYPE"] == ALTERNATIVE_KERNELS["OPENBLAS_CORETYPE"]

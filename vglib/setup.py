@@ -66,6 +66,11 @@ ALTERNATIVE_KERNELS = {
 KERNEL_CHOICES = {"pinned": PINNED_KERNELS, "alternative": ALTERNATIVE_KERNELS}
 
 
+def _on_x86_64() -> bool:
+    """Whether this is an x86-64 machine, the only kind the kernel settings apply to."""
+    return platform.machine().lower() in ("x86_64", "amd64")
+
+
 @functools.cache
 def _numpy_can_disable(features: str) -> str:
     """``features`` (for ``NPY_DISABLE_CPU_FEATURES``) without the names that the installed
@@ -100,7 +105,7 @@ def choose_math_kernels(choice: str = "pinned", environ: dict | None = None) -> 
     if choice == "pinned":
         return pin_math_kernels(environ)
     environ = os.environ if environ is None else environ
-    if platform.machine().lower() in ("x86_64", "amd64"):
+    if _on_x86_64():
         environ.update(_for_this_numpy(ALTERNATIVE_KERNELS))
     return environ
 
@@ -111,7 +116,8 @@ def pin_math_kernels(environ: dict | None = None) -> dict:
     bit-identical results on any x86-64 machine with AVX2 (with the numpy the book was made
     with: an older one is given only the CPU features it knows). Returns ``environ``."""
     environ = os.environ if environ is None else environ
-    if platform.machine().lower() in ("x86_64", "amd64"):
+    # all set already (a worker or tool started from a pinned process): numpy is not asked
+    if _on_x86_64() and not set(PINNED_KERNELS) <= set(environ):
         for key, value in _for_this_numpy(PINNED_KERNELS).items():
             environ.setdefault(key, value)
     return environ
@@ -123,7 +129,7 @@ def kernels_pinned(environ: dict | None = None) -> bool:
     outputs and sweeps. On another processor, or with other kernels, training runs differ in
     their last bits, and a chaotic run can end elsewhere."""
     environ = os.environ if environ is None else environ
-    return platform.machine().lower() in ("x86_64", "amd64") and all(
+    return _on_x86_64() and all(
         environ.get(key) == value for key, value in PINNED_KERNELS.items())
 
 
