@@ -4,8 +4,8 @@ For the front page, every chapter and every appendix: no console errors (but the
 always logs), no request that leaves the machine, every formula rendered by the bundled MathJax,
 and no serious or critical accessibility violation found by axe-core, in light mode and, for the
 rules that weigh colours, in dark mode (switched with the theme's own button; see audit),
-with every folded code cell and solution unfolded (its colour-contrast rule on one element of
-every look: see RUN_AXE); every image has alt text and
+with every folded code cell and solution unfolded (its two colour rules on one element of
+every look: see SAMPLED_RULES); every image has alt text and
 every kernel-free figure an accessible name. Each page shows the kernel-free figures its
 notebook made (every chapter has one), and each is redrawn within 16 ms when any of its
 controls moves. On every page nothing is wider than its box at the 1280 x 900 viewport, and at
@@ -290,28 +290,35 @@ async () => {
       .filter(a => a.effect.getComputedTiming().endTime !== Infinity).map(a => a.finished));
 }
 """
-# axe's colour-contrast rule weighs the text colour of every element that holds text against
-# the backgrounds behind it; in the axe-core that axe-playwright-python ships (4.12) that takes
-# over ten seconds on a chapter, whose code cells alone hold thousands of coloured tokens that
-# look alike. Elements whose text has the same colour, size, weight and shadow, in front of the
-# same backgrounds (the background colours and images of every ancestor up to the first opaque
-# one), under the same opacities and positioned ancestors, and equally visible (hidden, clipped
-# by a scrolling box, or whole) have the same contrast: they have one look, and the rule looks at
-# one element of each (marked data-vg-look, which axe is configured to look for). Where axe
-# cannot tell that element's background (another element, such as a code cell's copy button,
-# covers part of it), it looks again at the next 16 elements of the same look. Every other rule
-# looks at the whole page.
-ONE_ELEMENT_OF_EACH_LOOK_FOR_CONTRAST = """
-() => axe.configure({rules: [{id: 'color-contrast', selector: '[data-vg-look]'}]})
+# The two rules that weigh colours are the slow ones on a chapter (over 12,000 elements, most of
+# them the coloured tokens of code cells and MathJax's formulas), and both judge an element by how
+# it looks, so each looks at one element of every look instead of all of them:
+# - color-contrast weighs the text colour of every element that holds text against the
+#   backgrounds behind it. Elements whose text has the same colour, size, weight and shadow, in
+#   front of the same backgrounds (the background colours and images of every ancestor up to the
+#   first opaque one), under the same opacities and positioned ancestors, and equally visible
+#   (hidden, clipped by a scrolling box, or whole) have the same contrast: one look.
+# - link-in-text-block asks whether a link inside a paragraph can be told from the text around
+#   it (by underline, border, weight or style, else by a 3:1 contrast of the two colours): links
+#   that look alike as text and that have the same own styles, inside a block (axe's own
+#   isInTextBlock) whose text looks the same, get the same answer.
+# The element looked at is marked (data-vg-look, data-vg-link), which axe is configured to look
+# for. Where axe cannot tell an element's background (another element, such as a code cell's
+# copy button, covers part of it), it looks again at the next 16 elements of the same look.
+# Every other rule looks at the whole page.
+SAMPLED_RULES = {"color-contrast": "data-vg-look", "link-in-text-block": "data-vg-link"}
+ONE_ELEMENT_OF_EACH_LOOK = """
+() => axe.configure({rules: [
+  {id: 'color-contrast', selector: '[data-vg-look]'},
+  {id: 'link-in-text-block', selector: 'a[href][data-vg-link], [role=link][data-vg-link]'},
+]})
 """
 GROUP_BY_LOOK = """
 () => {
   const opaque = (colour) => /^rgb\\(/.test(colour) || /, 1\\)$/.test(colour);
-  const looks = new Map();
-  for (const element of document.body.querySelectorAll('*')) {
-    const hasText = Array.from(element.childNodes)
-        .some(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
-    if (!hasText) continue;
+  const keys = new Map();  // element -> its look as text
+  const lookOf = (element) => {
+    if (keys.has(element)) return keys.get(element);
     const style = getComputedStyle(element);
     const box = element.getBoundingClientRect();
     const look = [style.color, style.fontSize, style.fontWeight, style.textShadow,
@@ -334,30 +341,63 @@ GROUP_BY_LOOK = """
         look.push(whole ? 'inside' : 'clipped');
       }
     }
-    const key = look.join(';');
-    if (!looks.has(key)) looks.set(key, []);
-    looks.get(key).push(element);
+    keys.set(element, look.join(';'));
+    return keys.get(element);
+  };
+  const group = (elements, keyOf) => {
+    const looks = new Map();
+    for (const element of elements) {
+      const key = keyOf(element);
+      if (!looks.has(key)) looks.set(key, []);
+      looks.get(key).push(element);
+    }
+    return Array.from(looks.values());
+  };
+  // text inside an SVG picture is left out: axe cannot weigh it (it answers "incomplete", imgNode)
+  const text = group(Array.from(document.body.querySelectorAll('*')).filter(
+      element => !element.closest('svg') && Array.from(element.childNodes)
+          .some(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim())), lookOf);
+  axe.setup(document);
+  try {
+    const links = group(document.body.querySelectorAll('a[href], [role=link]'), (link) => {
+      const s = getComputedStyle(link);
+      let block = link.parentElement;
+      while (block && getComputedStyle(block).display.startsWith('inline')) {
+        block = block.parentElement;
+      }
+      return [lookOf(link), s.textDecoration, s.borderBottom, s.fontStyle, s.display,
+              axe.commons.dom.isInTextBlock(link), block ? lookOf(block) : ''].join('|');
+    });
+    return {'data-vg-look': text, 'data-vg-link': links};
+  } finally {
+    axe.teardown();
   }
-  return Array.from(looks.values());
 }
 """
+# the reasons axe gives for a colour it could not weigh because another element covers the one
+# looked at, or it lies outside the screen
+COVERED = ["bgOverlap", "elmPartiallyObscured", "elmPartiallyObscuring", "outsideViewport"]
 # preload: false, else axe fetches every stylesheet again, which chromium refuses from file://
 # (a console error per sheet); only css-orientation-lock needs them, and no page locks it.
 RUN_AXE = """
-async (first) => {
-  const looks = (GROUP_BY_LOOK)();
-  const tried = looks.map(() => 0);  // how many elements of each look axe has looked at
-  const marked = new Map();  // look -> how many of its elements are marked in this round
-  const mark = (look, count) => {
-    const elements = looks[look].slice(tried[look], tried[look] + count);
-    elements.forEach(e => e.setAttribute('data-vg-look', String(look)));
-    tried[look] += elements.length;
-    marked.set(look, elements.length);
+async ([first, sampled]) => {
+  const groups = (GROUP_BY_LOOK)();  // attribute -> looks -> elements
+  const tried = {}, marked = {};  // attribute -> look -> elements looked at, marked this round
+  const mark = (attribute, look, count) => {
+    const elements = groups[attribute][look].slice(tried[attribute][look],
+                                                    tried[attribute][look] + count);
+    elements.forEach(e => e.setAttribute(attribute, String(look)));
+    tried[attribute][look] += elements.length;
+    marked[attribute].set(look, elements.length);
   };
-  looks.forEach((_, look) => mark(look, 1));
+  for (const attribute of Object.values(sampled)) {
+    tried[attribute] = groups[attribute].map(() => 0);
+    marked[attribute] = new Map();
+    groups[attribute].forEach((_, look) => mark(attribute, look, 1));
+  }
   const found = new Map();
-  let options = first;  // the rules chosen by audit() in the first round, colour contrast after
-  for (let round = 0; round < 2 && marked.size; round++) {
+  let options = first;  // the rules chosen by audit() in the first round, sampled ones after
+  for (let round = 0; round < 2; round++) {
     const results = await axe.run(document, {...options, preload: false, elementRef: true,
                                              resultTypes: ['violations', 'incomplete']});
     for (const v of results.violations) {
@@ -367,23 +407,33 @@ async (first) => {
       found.get(v.id).nodes.push(...v.nodes.map(
           n => ({target: n.target.join(' '), summary: n.failureSummary})));
     }
-    const unclear = new Map();  // look -> how many of its marked elements axe could not judge
-    for (const v of results.incomplete.filter(v => v.id === 'color-contrast')) {
-      for (const n of v.nodes) {
-        const look = Number(n.element.getAttribute('data-vg-look'));
-        unclear.set(look, (unclear.get(look) || 0) + 1);
+    const again = [];
+    for (const [rule, attribute] of Object.entries(sampled)) {
+      // look -> how many of its marked elements axe could not judge because something covers
+      // them (another element of the look may be uncovered; other reasons hold for all of them)
+      const unclear = new Map();
+      for (const v of results.incomplete.filter(v => v.id === rule)) {
+        const covered = v.nodes.filter(
+            n => n.any.some(check => COVERED.includes(check.data?.messageKey)));
+        for (const n of covered) {
+          const look = Number(n.element.getAttribute(attribute));
+          unclear.set(look, (unclear.get(look) || 0) + 1);
+        }
       }
+      document.querySelectorAll(`[${attribute}]`).forEach(e => e.removeAttribute(attribute));
+      const looks = Array.from(unclear).filter(([look, count]) =>
+          count === marked[attribute].get(look) &&
+          tried[attribute][look] < groups[attribute][look].length);
+      marked[attribute].clear();
+      looks.forEach(([look]) => mark(attribute, look, 16));
+      if (looks.length) again.push(rule);
     }
-    document.querySelectorAll('[data-vg-look]').forEach(e => e.removeAttribute('data-vg-look'));
-    const again = Array.from(unclear).filter(([look, count]) => count === marked.get(look) &&
-                                                                tried[look] < looks[look].length);
-    marked.clear();
-    again.forEach(([look]) => mark(look, 16));
-    options = {runOnly: {type: 'rule', values: ['color-contrast']}};
+    if (!again.length) break;
+    options = {runOnly: {type: 'rule', values: again}};
   }
   return Array.from(found.values());
 }
-""".replace("GROUP_BY_LOOK", GROUP_BY_LOOK.strip())
+""".replace("GROUP_BY_LOOK", GROUP_BY_LOOK.strip()).replace("COVERED", json.dumps(COVERED))
 NAMELESS_FIGURES_AND_IMAGES = """
 () => {
   axe.setup(document);
@@ -430,18 +480,47 @@ TEMPLATE_RULES = ["region"]
 
 def audit(page, axe_path, *, colours_only: bool = False, template: bool = True) -> list[dict]:
     """axe-core's violations on the page, everything unfolded, with axe injected from disk:
-    colour contrast on one element of every look, every other rule on the whole page; only
-    ``COLOUR_RULES`` if ``colours_only``, and ``TEMPLATE_RULES`` only if ``template``."""
+    the two colour rules on one element of every look (``SAMPLED_RULES``), every other rule on
+    the whole page; only ``COLOUR_RULES`` if ``colours_only``, and ``TEMPLATE_RULES`` only if
+    ``template``."""
     page.evaluate(UNFOLD_EVERYTHING)
     if not page.evaluate("typeof window.axe === 'object'"):
         page.add_script_tag(path=str(axe_path))
-        page.evaluate(ONE_ELEMENT_OF_EACH_LOOK_FOR_CONTRAST)
+        page.evaluate(ONE_ELEMENT_OF_EACH_LOOK)
     assert page.evaluate("typeof window.axe === 'object'"), "axe-core did not load"
     if colours_only:
         first = {"runOnly": {"type": "rule", "values": COLOUR_RULES}}
     else:
         first = {"rules": {rule: {"enabled": template} for rule in TEMPLATE_RULES}}
-    return page.evaluate(RUN_AXE, first)
+    return page.evaluate(RUN_AXE, [first, SAMPLED_RULES])
+
+
+# A page of many elements that look alike and a few that do not: the audit must find each fault
+# although it looks at one element of every look.
+PLANTED = """<!doctype html><html lang="en"><head><title>planted</title></head><body><main>
+<h1>Planted faults</h1>
+{good}
+<p style="color: #777; background: #888">grey on grey: too little contrast</p>
+<p style="color: #222">A paragraph of text with
+<a href="#x" style="color: #444; text-decoration: none">a link</a> that looks like the text
+around it: not underlined, and its colour too close to the text's.</p>
+</main></body></html>"""
+
+
+def test_the_audit_finds_faults_among_many_elements_that_look_alike(browser, axe_script):
+    page = browser.new_page()
+    try:
+        good = "".join(f'<p style="color: #222">Line {k} of text with <a href="#k{k}" '
+                       f'style="color: #444">a link</a> that is underlined, as browsers show '
+                       f"links.</p>" for k in range(200))
+        page.set_content(PLANTED.format(good=good))
+        violations = audit(page, axe_script)
+        found = {v["id"]: [n["summary"] for n in v["nodes"]] for v in violations}
+        assert set(found) == set(SAMPLED_RULES), describe(violations)
+        assert len(found["color-contrast"]) == 1 and "#777777" in found["color-contrast"][0]
+        assert len(found["link-in-text-block"]) == 1
+    finally:
+        page.close()
 
 
 def describe(violations) -> str:

@@ -166,6 +166,22 @@ def test_norm_placement_shows_pre_and_post_norm_for_each_depth():
     assert np.allclose(post.y, np.sqrt(runs[0] * runs[1]))
 
 
+def test_norm_placement_uses_the_profiles_it_is_given_and_measures_the_others():
+    measured = {(4, "post", 0): signals.block_grad_norms(4, "post", rng=np.random.default_rng(0))}
+    fresh = explorers.norm_placement(depths=(2, 4), depth=4, seeds=2, prompts=())
+    given = explorers.norm_placement(depths=(2, 4), depth=4, seeds=2, prompts=(),
+                                     measured=measured)
+    assert given.html().html == fresh.html().html
+    planted = {(4, "post", 0): np.full(4, 1e-3)}  # not what a stack gives: it must be used
+    (pre, post) = explorers.norm_placement(depths=(2, 4), depth=4, seeds=2, prompts=(),
+                                           measured=planted).series(depth=4)
+    assert np.array_equal(pre.y, fresh.series(depth=4)[0].y)
+    assert not np.allclose(post.y, fresh.series(depth=4)[1].y)
+    with pytest.raises(ValueError, match=r"measured\[\(4, 'post', 0\)\] has shape \(3,\)"):
+        explorers.norm_placement(depths=(2, 4), depth=4, seeds=1, prompts=(),
+                                 measured={(4, "post", 0): np.ones(3)}).html()
+
+
 def test_the_chapter_figures_built_on_gradient_flow_keep_their_names_and_controls(book_figures):
     normalisation = book_figures["normalisation_depth"]
     assert normalisation.name == "bn-depth"

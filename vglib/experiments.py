@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import data, models, optim, probe, race, train
+from . import data, diagnose, models, optim, probe, race, signals, train
 from ._checks import NonFiniteError
+from .layers import Activation, BatchNorm, Dense, Layer, Sequential
 from .losses import softmax_cross_entropy
 
-__all__ = ["GALLERY_CASES", "MOONS_SETTINGS", "activation_on_spirals", "batchnorm_learning_rate",
-           "deep_relu_init", "degradation", "gallery_case", "moons_sigmoid_depth",
+__all__ = ["GALLERY_CASES", "ICS_KINDS", "MOONS_SETTINGS", "STEP_RATES", "Jitter",
+           "activation_on_spirals", "batchnorm_learning_rate", "best_single_step",
+           "block_profile", "clipped_rnn", "colleague_loop", "colleague_net", "covariate_shift",
+           "deep_relu_init", "degradation", "gallery_case", "ics_net", "moons_sigmoid_depth",
            "norm_placement_run", "normalisation_batch_size", "plain_relu_lr", "residual_1000",
-           "shape_on_two_turns", "spike", "train_on_spirals"]
+           "shape_on_two_turns", "single_step_walk", "spike", "train_on_spirals"]
 
 MOONS_SETTINGS = {  # chapter 3: label -> (initialisation, optimiser factory)
     "SGD lr 1, He": ("he_normal", lambda: optim.SGD(1.0)),
@@ -161,18 +164,170 @@ def normalisation_batch_size(norm: str | None, size: int, seed: int, *, steps: i
     return {"test_accuracy": float(train.accuracy(model, X_test, y_test))}
 
 
+# -- chapter 6: why does BatchNorm help? (the chapter prints the code of Jitter, ics_net,
+# best_single_step and colleague_net: lines of at most 77 characters) --------------------------
+ICS_KINDS = ("plain", "BatchNorm", "noisy BatchNorm")
+
+
+class Jitter(Layer):
+    """After BatchNorm: y = s * x + m with random s, m per feature, new at
+    every training step (and nothing in inference mode)."""
+
+    def __init__(self, dim, *, strength, rng):
+        super().__init__()
+        self.dim, self.strength, self.rng = dim, strength, rng
+        self._s = None
+
+    def forward(self, x, train=True):
+        if not train:
+            self._s = np.ones(self.dim)
+            return x
+        self._s = np.exp(self.rng.normal(0.0, self.strength, self.dim))
+        return x * self._s + self.rng.normal(0.0, self.strength, self.dim)
+
+    def backward(self, dy):
+        return dy * self._s
+
+
+def ics_net(kind, seed, depth=10):
+    """A ReLU network of width 32 (weights drawn with seed): "plain",
+    with "BatchNorm" after every hidden Dense layer, or "noisy BatchNorm",
+    a Jitter after every BatchNorm (its noise drawn with seed + 100)."""
+    if kind not in ICS_KINDS:
+        raise ValueError(f"kind={kind!r}: choose one of {ICS_KINDS}")
+    rng, noise = (
+        np.random.default_rng(seed),
+        np.random.default_rng(seed + 100),
+    )
+    stack, fan_in = [], 2
+    for _ in range(depth):
+        stack.append(Dense(fan_in, 32, rng=rng))
+        fan_in = 32
+        if kind != "plain":
+            stack.append(BatchNorm(32))
+        if kind == "noisy BatchNorm":
+            stack.append(Jitter(32, strength=0.3, rng=noise))
+        stack.append(Activation("relu"))
+    return Sequential([*stack, Dense(32, 2, rng=rng)]).pack()
+
+
+def covariate_shift(kind: str, lr: float, seed: int, *, shift: bool = False,
+                    epochs: int = 30) -> dict:
+    """Chapter 6: ``ics_net(kind, seed)`` trained as ``batchnorm_learning_rate`` trains its
+    networks: SGD (momentum 0.9) at ``lr`` for ``epochs`` epochs of batches of 64 on 256 spiral
+    points (data seed 0; batch order ``seed + 1000``). Returns the final training accuracy (0 if
+    training stopped on a non-finite value) and whether it did and, if ``shift``, a measure of
+    internal covariate shift: how far the mean of each layer's activations moves from one step
+    to the next (recorded at every step), averaged over layers and steps."""
+    X, y = data.spirals(256, np.random.default_rng(0))
+    try:
+        history = train.fit(ics_net(kind, seed), X, y, optimizer=optim.SGD(lr, momentum=0.9),
+                            epochs=epochs, batch_size=64, rng=np.random.default_rng(seed + 1000),
+                            record_every=1 if shift else None)
+    except NonFiniteError:
+        return {"accuracy": 0.0, "diverged": True, **({"shift": None} if shift else {})}
+    result = {"accuracy": float(history.epoch_accuracy[-1]), "diverged": False}
+    if shift:
+        result["shift"] = float(np.mean(np.abs(np.diff(history.act_mean, axis=0))))
+    return result
+
+
+STEP_RATES = np.logspace(-3, 1, 13)  # the single-step learning rates t that chapter 6 tries
+
+
+def best_single_step(model, X, y):
+    """The rate t of STEP_RATES whose step theta - t g lowers the training
+    loss most, and t ||g||."""
+    # all parameters and gradients as two vectors
+    params, grads = model.packed()
+    start = params.copy()
+    _, dlogits = softmax_cross_entropy(model.forward(X), y)
+    model.backward(dlogits)
+    g = grads.copy()
+    losses = []
+    for t in STEP_RATES:
+        params[:] = start - t * g
+        losses.append(softmax_cross_entropy(model.forward(X), y)[0])
+    params[:] = start
+    best = STEP_RATES[int(np.nanargmin(losses))]
+    return best, best * np.linalg.norm(g)
+
+
+def single_step_walk(norm: str | None, seed: int) -> dict:
+    """Chapter 6: a 10-layer ReLU ``mlp`` of width 32, with BatchNorm (``norm="batch"``) or
+    without (``None``), trained with SGD (momentum 0.9) at 0.03 in batches of 64 on 256 spiral
+    points (data seed 0; weights ``seed``, batch order ``seed + 1000``); after epochs 10, 15,
+    20, 25 and 30, ``best_single_step`` on the whole training set. Returns the medians over
+    those five checkpoints of the best rate and of the step length ``t ||g||``."""
+    X, y = data.spirals(256, np.random.default_rng(0))
+    model = models.mlp(2, 32, 10, 2, norm=norm, rng=np.random.default_rng(seed))
+    opt, shuffle = optim.SGD(0.03, momentum=0.9), np.random.default_rng(seed + 1000)
+    rows = []
+    for epochs in (10, 5, 5, 5, 5):
+        train.fit(model, X, y, optimizer=opt, epochs=epochs, batch_size=64, rng=shuffle,
+                  record_every=None)
+        rows.append(best_single_step(model, X, y))
+    best_rate, step_length = np.median(rows, axis=0)
+    return {"best_rate": float(best_rate), "step_length": float(step_length)}
+
+
+def colleague_net(train_mode, seed, X, y):
+    """Chapter 6's exercise: the colleague's hand-written loop, with the
+    forward pass of every training step in the mode train_mode."""
+    net = models.mlp(
+        2,
+        32,
+        30,
+        2,
+        activation="sigmoid",
+        init="xavier_normal",
+        norm="batch",
+        rng=np.random.default_rng(seed),
+    )
+    opt, shuffle = (
+        optim.SGD(0.5, momentum=0.9),
+        np.random.default_rng(seed + 1000),
+    )
+    for _ in range(30):
+        order = shuffle.permutation(len(X))
+        for b in range(len(X) // 64):
+            rows = order[b * 64 : (b + 1) * 64]
+            _, dlogits = softmax_cross_entropy(
+                net.forward(X[rows], train=train_mode), y[rows]
+            )
+            net.backward(dlogits)
+            opt.step(net)
+    return net
+
+
+def colleague_loop(train_mode: bool, seed: int) -> dict:
+    """Chapter 6, exercise ch6-ex-broken: ``colleague_net`` (weights ``seed``, batch order
+    ``seed + 1000``) trained on 256 spiral points (data seed 0) in the mode ``train_mode``.
+    Returns the largest ``|running_mean|`` of its first BatchNorm layer, its training accuracy
+    and ``diagnose``'s ``||dL/dW||`` of layer 1, both in inference mode."""
+    X, y = data.spirals(256, np.random.default_rng(0))
+    net = colleague_net(train_mode, seed, X, y)
+    first_bn = next(layer for _, layer in probe.leaves(net) if isinstance(layer, BatchNorm))
+    report = diagnose.diagnose(net, X, y, train=False)
+    return {"running_mean": float(np.abs(first_bn.running_mean).max()),
+            "accuracy": float(train.accuracy(net, X, y)),
+            "grad_norm_1": float(report.layers[0].grad_norm)}
+
+
 def degradation(depth: int, residual: bool, seed: int, *, width: int = 32,
                 epochs: int = 60) -> dict:
     """Chapter 7: a ReLU + BatchNorm ``mlp``, plain or residual, trained with SGD (momentum 0.9,
     learning rate 0.05, batches of 64) on 256 spiral points (data seed 0; weights ``seed + 1``,
-    batch order ``seed + 2``). Returns the final training accuracy and loss."""
+    batch order ``seed + 2``). Returns the final training accuracy and loss, and the training
+    loss of every epoch."""
     X, y = data.spirals(256, np.random.default_rng(0))
     model = models.mlp(2, width, depth, 2, residual=residual, norm="batch",
                        rng=np.random.default_rng(seed + 1))
     history = train.fit(model, X, y, optimizer=optim.SGD(0.05, momentum=0.9), epochs=epochs,
                         batch_size=64, rng=np.random.default_rng(seed + 2), record_every=None)
     return {"accuracy": float(history.epoch_accuracy[-1]),
-            "loss": float(history.epoch_loss[-1])}
+            "loss": float(history.epoch_loss[-1]),
+            "epoch_loss": [float(v) for v in history.epoch_loss]}
 
 
 def residual_1000(seed: int, *, depth: int = 1000, target: float = 0.95,
@@ -196,6 +351,71 @@ def residual_1000(seed: int, *, depth: int = 1000, target: float = 0.95,
             break
     return {"epochs": epochs, "accuracy": float(history.epoch_accuracy[-1]),
             "test_accuracy": float(train.accuracy(model, X_test, y_test))}
+
+
+def clipped_rnn(clip: str | None, limit: float | None, seed: int, *, curves: bool = False,
+                epochs: int = 30) -> dict:
+    """Chapter 8: a linear recurrent network (``RNN(1, 16, 30)``, identity activation, spectral
+    radius 1, then ``Dense(16, 2)``; weights drawn with ``seed``) trained with SGD (0.01,
+    momentum 0.9) for ``epochs`` epochs of batches of 32 (order ``seed + 1``) on 512 sequences
+    of ``data.sequence_sign`` (30 steps, data seed 0), without clipping (``clip=None``), with
+    the gradient's norm clipped to ``limit`` (``"norm"``) or every element clipped to ``limit``
+    (``"value"``) before each step: the chapter's training loop written out, step for step the
+    same as ``train.fit(..., clip=...)``, except that a run that meets NaN or inf stops there
+    and is reported rather than raised.
+
+    Returns the steps completed, whether the run stopped on a non-finite value (``diverged``),
+    the training accuracy (``None`` if it diverged), the spectral radius of the recurrent
+    matrix after the last completed step, the median, largest and first epoch's largest
+    gradient norm before clipping, the share of steps whose norm exceeded ``limit`` (norm
+    clipping, else ``None``) and the median share of gradient elements that clipping by value
+    changed (else ``None``); with ``curves=True`` also the loss and the gradient norm of every
+    step (``losses``, ``norms``)."""
+    if clip not in (None, "norm", "value"):
+        raise ValueError(f"clip={clip!r} is unknown; choose None, 'norm' or 'value'")
+    from . import recurrent
+    from .layers import Dense, Sequential
+
+    X, y = data.sequence_sign(512, 30, np.random.default_rng(0))
+    rng = np.random.default_rng(seed)
+    model = Sequential([recurrent.RNN(1, 16, 30, activation="identity", radius=1.0, rng=rng),
+                        Dense(16, 2, rng=rng)])
+    opt, shuffle = optim.SGD(0.01, momentum=0.9), np.random.default_rng(seed + 1)
+    n_weights = sum(p.size for _, p, _ in model.parameters())
+    losses, norms, shares, radius, diverged = [], [], [], None, False
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for _ in range(epochs):
+            order = shuffle.permutation(len(X))
+            for b in range(len(X) // 32):
+                rows = order[b * 32:(b + 1) * 32]
+                try:
+                    loss, dlogits = softmax_cross_entropy(model.forward(X[rows]), y[rows])
+                    model.backward(dlogits)
+                    norms.append(optim.global_grad_norm(model))  # before clipping
+                    if clip == "norm":
+                        optim.clip_grad_norm(model, limit)
+                    elif clip == "value":
+                        shares.append(optim.clip_grad_value(model, limit) / n_weights)
+                    opt.step(model)
+                except NonFiniteError:
+                    diverged = True
+                    break
+                losses.append(float(loss))
+                radius = recurrent.spectral_radius(model[0].params["W"])
+            if diverged:
+                break
+    norms_ = np.array(norms)
+    result = {
+        "steps": len(losses), "diverged": diverged,
+        "accuracy": None if diverged else float(train.accuracy(model, X, y)),
+        "radius": radius, "norm_median": float(np.median(norms_)),
+        "norm_max": float(norms_.max()), "early_max": float(norms_[:len(X) // 32].max()),
+        "over_limit": float(np.mean(norms_ > limit)) if clip == "norm" else None,
+        "value_share_median": float(np.median(shares)) if clip == "value" else None,
+    }
+    if curves:
+        result.update(losses=losses, norms=[float(v) for v in norms])
+    return result
 
 
 def plain_relu_lr(lr: float, seed: int, *, depth: int = 100, epochs: int = 30) -> dict:
@@ -266,6 +486,14 @@ def norm_placement_run(placement: str, depth: int, lr: float, seed: int, *,
     if curve:
         result["loss"] = loss
     return result
+
+
+def block_profile(depth: int, placement: str, seed: int) -> dict:
+    """Chapter 10: ``signals.block_grad_norms`` of a fresh pre- or post-norm residual stack
+    (``placement``) of ``depth`` blocks, its data and weights drawn with ``seed``: the gradient
+    norm of every block at initialisation, input side first. No training."""
+    norms = signals.block_grad_norms(depth, placement, rng=np.random.default_rng(seed))
+    return {"norms": [float(v) for v in norms]}
 
 
 # -- the gallery of broken networks: each case's network as given, and as fixed ----------------

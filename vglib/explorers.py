@@ -196,19 +196,33 @@ NORM_PLACEMENT_PROMPTS = (
 
 def norm_placement(
     depth: int = 100, *, depths: tuple[int, ...] = PLACEMENT_DEPTHS, seeds: int = 3,
-    name: str = "norm-placement", prompts=None,
+    measured=None, name: str = "norm-placement", prompts=None,
 ) -> Explorer:
     """Chapter 10: ``||dL/dW||`` of every block of a fresh pre-norm and a fresh post-norm
     residual stack (width 32, LayerNorm, GELU; ``signals.block_grad_norms``), the geometric mean
-    over ``seeds`` initialisations, with the depth as the control."""
+    over ``seeds`` initialisations (seed ``s`` draws ``rng=np.random.default_rng(s)``), with the
+    depth as the control.
+
+    ``measured`` maps ``(depth, placement, seed)`` to profiles already measured that way (for
+    instance chapter 10's stored sweep ``ch10_block_profiles``): those stacks are not built
+    again, the others are."""
     seeds = _checks.positive_int(seeds, "seeds")
+    known = {} if measured is None else dict(measured)
+
+    def profile(depth: int, placement: str, seed: int) -> np.ndarray:
+        if (depth, placement, seed) not in known:
+            return block_grad_norms(depth, placement, rng=np.random.default_rng(seed))
+        norms = np.asarray(known[depth, placement, seed], dtype=float)
+        if norms.shape != (depth,):
+            raise ValueError(f"measured[{(depth, placement, seed)!r}] has shape {norms.shape}; "
+                             f"a profile of {depth} blocks has one value per block")
+        return norms
 
     def compute(depth: int) -> list[Series]:
         lines = []
         for placement, color in (("pre", ACTIVATION_COLORS["gelu"]),
                                  ("post", ACTIVATION_COLORS["sigmoid"])):
-            norms = np.array([block_grad_norms(depth, placement, rng=np.random.default_rng(s))
-                              for s in range(seeds)])
+            norms = np.array([profile(depth, placement, s) for s in range(seeds)])
             lines.append(Series(f"{placement}-norm", np.arange(1, depth + 1),
                                 np.exp(np.log(norms).mean(axis=0)), color=color,
                                 dashed=placement == "post"))

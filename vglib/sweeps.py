@@ -69,11 +69,32 @@ SWEEPS = {
     # chapter 6: BatchNorm, LayerNorm and neither at small batch sizes
     "ch6_batch_size": Sweep("normalisation_batch_size", grid(
         norm=("batch", "layer", None), size=(2, 8, 64), seed=SEEDS)),
+    # chapter 6: internal covariate shift, injected: the noisy-BatchNorm network at lr 0.3
+    # (first: nothing recorded, the cheapest), then the plain, BatchNorm and noisy-BatchNorm
+    # networks at lr 0.03 with the shift measured at every step
+    "ch6_covariate_shift": Sweep("covariate_shift", (
+        *grid(kind=("noisy BatchNorm",), lr=(0.3,), seed=SEEDS),
+        *grid(kind=experiments.ICS_KINDS, lr=(0.03,), shift=(True,), seed=SEEDS))),
+    # chapter 6: the best single step along the full-batch gradient during training, plain and
+    # with BatchNorm
+    "ch6_single_step": Sweep("single_step_walk", grid(norm=(None, "batch"), seed=SEEDS)),
+    # chapter 6, exercise: the colleague's hand-written loop in inference mode (the bug) and in
+    # training mode (the fix)
+    "ch6_colleague": Sweep("colleague_loop", grid(train_mode=(False, True), seed=SEEDS)),
     # chapter 7: the degradation problem, plain against residual
     "ch7_degradation": Sweep("degradation", grid(depth=(10, 30, 60), residual=(False, True),
                                                  seed=SEEDS)),
     # chapter 7: a thousand residual blocks, trained to 95 %
     "ch7_residual_1000": Sweep("residual_1000", grid(seed=SEEDS)),
+    # chapter 8: a linear RNN without clipping (first: it diverges within a few steps), with
+    # its gradient's norm clipped to 1 and with every element clipped to 0.02; seed 0 keeps
+    # the loss and gradient norm of every step, for the chapter's figure
+    "ch8_clipping": Sweep("clipped_rnn", tuple(
+        dict(clip=clip, limit=limit, seed=s, curves=s == 0)
+        for clip, limit in ((None, None), ("norm", 1.0), ("value", 0.02)) for s in SEEDS)),
+    # chapter 8, exercise: other limits for clipping by norm (1 is in ch8_clipping)
+    "ch8_clip_limit": Sweep("clipped_rnn", grid(clip=("norm",), limit=(0.1, 10.0, 100.0),
+                                                seed=SEEDS)),
     # chapter 9: fewer layers as a fix, on a task that needs depth
     "ch9_shapes": Sweep("shape_on_two_turns", tuple(
         dict(depth=d, width=w, seed=s) for d, w in ((1, 32), (1, 243), (1, 1000), (2, 32), (4, 32))
@@ -81,11 +102,19 @@ SWEEPS = {
     # chapter 10: the window of learning rates in which pre- and post-norm stacks train
     "ch10_placement_window": Sweep("norm_placement_run", grid(
         depth=(2, 4, 8), placement=("pre", "post"), lr=(0.01, 0.03, 0.1), seed=SEEDS)),
-    # chapter 10: the post-norm stack of 8 blocks at lr 0.03 with a warm-up or clipping, every
-    # run its full 200 steps
+    # chapter 10: the gradient of every block of fresh pre- and post-norm stacks (no training)
+    "ch10_block_profiles": Sweep("block_profile", grid(
+        depth=(50, 100, 200), placement=("pre", "post"), seed=SEEDS)),
+    # chapter 10: stacks of 8 blocks at lr 0.03, every run its full 200 steps: post-norm with a
+    # warm-up over 50 steps or clipping (the chapter's table), as it is and pre-norm (with the
+    # first two, its figure), and with a warm-up over 150 steps (its exercise); seed 0 keeps the
+    # loss of every step, for the figure
     "ch10_warm_up": Sweep("norm_placement_run", tuple(
-        dict(placement="post", depth=8, lr=0.03, seed=s, stop_at_target=False, **fix)
-        for fix in ({"warm_up": 50}, {"clip": 1.0}) for s in SEEDS)),
+        dict(placement=placement, depth=8, lr=0.03, seed=s, stop_at_target=False, **fix,
+             **({"curve": True} if s == 0 else {}))
+        for placement, fix in (("post", {"warm_up": 50}), ("post", {"clip": 1.0}), ("post", {}),
+                               ("pre", {}), ("post", {"warm_up": 150}))
+        for s in SEEDS)),
     # the gallery: every broken network and its fix
     "gallery_cases": Sweep("gallery_case", grid(case=experiments.GALLERY_CASES, seed=SEEDS)),
     # the gallery: is the 100-layer plain ReLU network's fault the learning rate?
