@@ -38,6 +38,19 @@ def test_a_point_of_every_sweep_reproduces_exactly():
     assert "every re-run point reproduces" in done.stdout
 
 
+def test_a_sweep_left_to_a_notebook_is_compared_there_bit_for_bit():
+    # the quick re-run skips these: the notebook must load the sweep, run its first point again
+    # and compare it exactly (with the pinned kernels, the only ones that give the same bits)
+    left = {name: sweep.live_in for name, sweep in sweeps.SWEEPS.items() if sweep.live_in}
+    assert left, "no sweep is left to a notebook: drop Sweep.live_in"
+    root = TOOL.parent.parent
+    for name, notebook in left.items():
+        source = "".join("".join(cell["source"]) for cell in
+                         json.loads((root / notebook).read_text())["cells"])
+        assert f'sweeps.results("{name}")' in source, (name, notebook)
+        assert "if kernels_pinned():" in source and "bit for bit" in source, notebook
+
+
 def test_summary_gives_median_and_range_over_the_seeds():
     table = sweeps.summary("ch3_moons_depth", "accuracy", by=("setting", "depth"))
     cell = table[("SGD lr 1, He", 2)]

@@ -4,7 +4,8 @@
     python tools/sweeps.py ch3_moons_depth  # one sweep
     python tools/sweeps.py --list           # the sweeps, their size and how much is stored
     python tools/sweeps.py --check          # re-run a slice of every sweep, compare exactly
-    python tools/sweeps.py --check --quick  # only the first point of each (tests/test_sweeps.py)
+    python tools/sweeps.py --check --quick  # the first point of each, unless a notebook re-runs
+                                            # it live (Sweep.live_in; tests/test_sweeps.py)
 
 Each finished point is written to the results file at once, so an interrupted run resumes where
 it stopped; the points run in parallel with joblib (one BLAS thread per worker). The numpy and
@@ -64,10 +65,15 @@ def run(name: str, jobs: int) -> None:
 
 def check(name: str, quick: bool = False) -> list[str]:
     """Re-run the first, middle and last stored point of ``name`` (only the first, usually the
-    cheapest, if ``quick``); the mismatches, if any."""
+    cheapest, if ``quick``, and none if a notebook re-runs that one live: ``Sweep.live_in``);
+    the mismatches, if any."""
     points = sweeps.results(name)
+    if quick:
+        points = [] if sweeps.SWEEPS[name].live_in else points[:1]
+    else:
+        points = [points[0], points[len(points) // 2], points[-1]]
     problems = []
-    for point in (points[:1] if quick else (points[0], points[len(points) // 2], points[-1])):
+    for point in points:
         again = sweeps.SWEEPS[name].run(**point["params"])
         if again != point["result"]:
             problems.append(f"{name} {point['params']}: stored {point['result']}, now {again}")

@@ -31,10 +31,14 @@ SEEDS = (0, 1, 2, 3, 4)
 
 @dataclass(frozen=True)
 class Sweep:
-    """``function`` (a name in ``vglib.experiments``) run with every dict of ``points``."""
+    """``function`` (a name in ``vglib.experiments``) run with every dict of ``points``.
+    ``live_in``: the notebook that runs the first point again live and compares it with the
+    stored result bit for bit (with the pinned kernels), so the tests' quick re-run leaves that
+    point to the notebook."""
 
     function: str
     points: tuple[dict, ...]
+    live_in: str = ""
 
     @property
     def run(self) -> Callable[..., dict]:
@@ -85,7 +89,8 @@ SWEEPS = {
     "ch7_degradation": Sweep("degradation", grid(depth=(10, 30, 60), residual=(False, True),
                                                  seed=SEEDS)),
     # chapter 7: a thousand residual blocks, trained to 95 %
-    "ch7_residual_1000": Sweep("residual_1000", grid(seed=SEEDS)),
+    "ch7_residual_1000": Sweep("residual_1000", grid(seed=SEEDS),
+                               live_in="chapters/07_residual_connections.ipynb"),
     # chapter 8: a linear RNN without clipping (first: it diverges within a few steps), with
     # its gradient's norm clipped to 1 and with every element clipped to 0.02; seed 0 keeps
     # the loss and gradient norm of every step, for the chapter's figure
