@@ -316,6 +316,24 @@ ONE_ELEMENT_OF_EACH_LOOK = """
 GROUP_BY_LOOK = """
 () => {
   const opaque = (colour) => /^rgb\\(/.test(colour) || /, 1\\)$/.test(colour);
+  // what an element adds to the look of the text inside it, read once per element
+  const layers = new Map();
+  const layerOf = (e) => {
+    if (!layers.has(e)) {
+      const s = getComputedStyle(e);
+      const painted = s.backgroundImage !== 'none' || s.backgroundColor !== 'rgba(0, 0, 0, 0)';
+      layers.set(e, {
+        background: painted ? s.backgroundColor + ' ' + s.backgroundImage : null,
+        opaque: opaque(s.backgroundColor) && s.backgroundImage === 'none',
+        effect: s.opacity !== '1' || s.filter !== 'none' || s.mixBlendMode !== 'normal'
+          ? `${s.opacity} ${s.filter} ${s.mixBlendMode}` : null,
+        position: s.position !== 'static' && s.position !== 'relative' ? s.position : null,
+        frame: s.overflowX !== 'visible' || s.overflowY !== 'visible'
+          ? e.getBoundingClientRect() : null,
+      });
+    }
+    return layers.get(e);
+  };
   const keys = new Map();  // element -> its look as text
   const lookOf = (element) => {
     if (keys.has(element)) return keys.get(element);
@@ -325,17 +343,15 @@ GROUP_BY_LOOK = """
                   style.visibility, box.width > 0 && box.height > 0 ? 'shown' : 'not shown'];
     let behind = true;
     for (let e = element; e; e = e.parentElement) {
-      const s = e === element ? style : getComputedStyle(e);
-      if (behind && (s.backgroundImage !== 'none' || s.backgroundColor !== 'rgba(0, 0, 0, 0)')) {
-        look.push(s.backgroundColor + ' ' + s.backgroundImage);
-        behind = !(opaque(s.backgroundColor) && s.backgroundImage === 'none');
+      const layer = layerOf(e);
+      if (behind && layer.background !== null) {
+        look.push(layer.background);
+        behind = !layer.opaque;
       }
-      if (s.opacity !== '1' || s.filter !== 'none' || s.mixBlendMode !== 'normal') {
-        look.push(`${s.opacity} ${s.filter} ${s.mixBlendMode}`);
-      }
-      if (s.position !== 'static' && s.position !== 'relative') look.push(s.position);
-      if (e !== element && (s.overflowX !== 'visible' || s.overflowY !== 'visible')) {
-        const frame = e.getBoundingClientRect();
+      if (layer.effect !== null) look.push(layer.effect);
+      if (layer.position !== null) look.push(layer.position);
+      if (e !== element && layer.frame !== null) {
+        const frame = layer.frame;
         const whole = box.left >= frame.left && box.right <= frame.right &&
                       box.top >= frame.top && box.bottom <= frame.bottom;
         look.push(whole ? 'inside' : 'clipped');

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from vglib import explorers, signals
+from vglib import experiments, explorers, signals
 from vglib.chains import signal_after_layers
 from vglib.figures import prompt_markup
 from vglib.interactive import Explorer
@@ -180,6 +180,25 @@ def test_norm_placement_uses_the_profiles_it_is_given_and_measures_the_others():
     with pytest.raises(ValueError, match=r"measured\[\(4, 'post', 0\)\] has shape \(3,\)"):
         explorers.norm_placement(depths=(2, 4), depth=4, seeds=1, prompts=(),
                                  measured={(4, "post", 0): np.ones(3)}).html()
+
+
+def test_training_curves_use_the_runs_they_are_given_and_train_the_others():
+    small = {"activations": ("relu", "tanh"), "depths": (2, 3), "epochs": 3, "prompts": ()}
+    run = experiments.activation_on_spirals("tanh", 3, 0, epochs=3)
+    fresh = explorers.training_curves("relu", 2, **small)
+    given = explorers.training_curves("relu", 2, **small, measured={("tanh", 3, 0): run})
+    assert given.html().html == fresh.html().html
+    planted = {("tanh", 3, 0): {"accuracy": 0.25, "epoch_loss": [3.0, 2.0, 1.0]}}
+    ex = explorers.training_curves("relu", 2, **small, measured=planted)
+    (line,) = ex.series(activation="tanh", depth=3)  # not what training gives: it is used
+    assert line.y.tolist() == [3.0, 2.0, 1.0] and line.info == {"accuracy": 0.25, "loss": 1.0}
+    (other,) = ex.series(activation="relu", depth=3)
+    assert np.array_equal(other.y, fresh.series(activation="relu", depth=3)[0].y)
+    other_seed = explorers.training_curves("relu", 2, **small, seed=1, measured=planted)
+    assert other_seed.series(activation="tanh", depth=3)[0].y.tolist() != [3.0, 2.0, 1.0]
+    with pytest.raises(ValueError, match=r"measured\[\('tanh', 3, 0\)\] has 2 epoch losses"):
+        explorers.training_curves("relu", 2, **small, measured={
+            ("tanh", 3, 0): {"accuracy": 0.5, "epoch_loss": [1.0, 0.5]}}).html()
 
 
 def test_the_chapter_figures_built_on_gradient_flow_keep_their_names_and_controls(book_figures):

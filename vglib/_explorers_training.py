@@ -79,21 +79,39 @@ def training_curves(
     epochs: int = 30,
     width: int = 32,
     seed: int = 0,
+    measured=None,
     name: str = "training-curves",
     prompts=None,
 ) -> Explorer:
     """The training loss per epoch of the same ``mlp`` on the spirals for each activation and
-    depth (every combination is trained once, so keep the lists short). Chapter 4."""
+    depth (every combination is trained once, so keep the lists short). Chapter 4.
+
+    ``measured`` maps ``(activation, depth, seed)`` to runs already trained with this
+    explorer's settings, each a dict with the final ``"accuracy"`` and the ``"epoch_loss"`` of
+    every epoch (for instance chapter 4's stored sweep ``ch4_activations``, which is
+    ``experiments.activation_on_spirals``: Adam, lr 0.01, 30 epochs, width 32): those runs are
+    not trained again, the others are."""
     _checks.choice(optimizer, ("adam", "sgd"), "optimizer")
+    known = {} if measured is None else dict(measured)
+
+    def run(activation: str, depth: int) -> tuple[np.ndarray, float]:
+        if (activation, depth, seed) not in known:
+            history = train_on_spirals(activation, depth, seed, optimizer=optimizer, lr=lr,
+                                       epochs=epochs, width=width, record=False)
+            return history.epoch_loss, float(history.epoch_accuracy[-1])
+        given = known[activation, depth, seed]
+        losses = np.asarray(given["epoch_loss"], dtype=float)
+        if losses.shape != (epochs,):
+            raise ValueError(f"measured[{(activation, depth, seed)!r}] has {losses.size} "
+                             f"epoch losses; a run of {epochs} epochs has one per epoch")
+        return losses, float(given["accuracy"])
 
     def compute(activation: str, depth: int) -> list[Series]:
-        history = train_on_spirals(activation, depth, seed, optimizer=optimizer, lr=lr,
-                                   epochs=epochs, width=width, record=False)
-        accuracy = float(history.epoch_accuracy[-1])
+        losses, accuracy = run(activation, depth)
         return [Series(f"{activation}, {depth} hidden layers", np.arange(1, epochs + 1),
-                       history.epoch_loss, color=ACTIVATION_COLORS[activation],
+                       losses, color=ACTIVATION_COLORS[activation],
                        note=f"final training accuracy {accuracy:.0%}",
-                       info={"accuracy": accuracy, "loss": float(history.epoch_loss[-1])})]
+                       info={"accuracy": accuracy, "loss": float(losses[-1])})]
 
     return Explorer(
         name=name,

@@ -104,6 +104,8 @@ SWEEPS = {
     "ch9_shapes": Sweep("shape_on_two_turns", tuple(
         dict(depth=d, width=w, seed=s) for d, w in ((1, 32), (1, 243), (1, 1000), (2, 32), (4, 32))
         for s in SEEDS)),
+    # chapter 9, exercise: one very wide hidden layer on the same task (the narrower first)
+    "ch9_wide": Sweep("shape_on_two_turns", grid(depth=(1,), width=(2000, 4000), seed=SEEDS)),
     # chapter 10: the window of learning rates in which pre- and post-norm stacks train
     "ch10_placement_window": Sweep("norm_placement_run", grid(
         depth=(2, 4, 8), placement=("pre", "post"), lr=(0.01, 0.03, 0.1), seed=SEEDS)),
