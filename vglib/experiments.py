@@ -376,7 +376,6 @@ def clipped_rnn(clip: str | None, limit: float | None, seed: int, *, curves: boo
     if clip not in (None, "norm", "value"):
         raise ValueError(f"clip={clip!r} is unknown; choose None, 'norm' or 'value'")
     from . import recurrent
-    from .layers import Dense, Sequential
 
     X, y = data.sequence_sign(512, 30, np.random.default_rng(0))
     rng = np.random.default_rng(seed)
