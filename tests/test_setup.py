@@ -261,3 +261,16 @@ def test_cpu_features_the_installed_numpy_does_not_know_are_left_out():
 
     assert _numpy_can_disable("AVX512_ICL NOT_A_FEATURE") == "AVX512_ICL"
     assert _numpy_can_disable("AVX512_ICL") == "AVX512_ICL"
+
+
+def test_doctor_reports_the_optional_packages_and_a_missing_one_is_no_problem():
+    missing = run_python("import sys; sys.modules['sklearn'] = None" + DOCTOR)
+    assert missing.returncode == 0 and missing.stderr == "", missing.stderr
+    line = next(line for line in missing.stdout.splitlines()
+                if line.startswith("  scikit-learn"))
+    assert "not installed (optional: vglib.data.digits" in line
+    assert "problem" not in missing.stdout.split("scikit-learn", 1)[1].split("\n", 1)[0]
+    no_numpy = run_python("import sys; sys.modules['numpy'] = None" + DOCTOR)
+    assert "  torch       -          supported >=2.2,<3   not checked: needs numpy" \
+        in no_numpy.stdout
+    assert "torch" not in no_numpy.stdout.split("problem(s):", 1)[1]

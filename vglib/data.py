@@ -3,6 +3,8 @@
 Each returns ``(X, y)``: ``X`` float64 of shape ``(n, 2)`` with coordinates of order 1, ``y``
 int64 class labels of shape ``(n,)``. Rows come shuffled; classes are as balanced as ``n``
 allows. ``sequence_sign`` is the exception: sequences for the recurrent networks of chapter 8.
+``digits`` is real data: scikit-learn's bundled 8x8 images of handwritten digits (shipped
+inside scikit-learn, no download; ``pip install vglib[data]``), split at random by ``rng``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import numpy as np
 
 from . import _checks
 
-__all__ = ["checkerboard", "circles", "moons", "sequence_sign", "spirals"]
+__all__ = ["DIGITS_PIXEL_MAX", "checkerboard", "circles", "digits", "moons", "sequence_sign",
+           "spirals"]
 
 
 MAX_NOISE = 1e3
@@ -108,3 +111,41 @@ def sequence_sign(n: int, steps: int, rng: np.random.Generator, *, first: int = 
         raise ValueError(f"first must be at most steps ({steps}); got {first}")
     X = _checks.generator(rng).standard_normal((n, steps))
     return X, (X[:, :first].sum(axis=1) > 0).astype(np.int64)
+
+
+DIGITS_PIXEL_MAX = 16.0  # the digits' pixels are ink counts from 0 to 16
+
+
+def digits(rng: np.random.Generator, *, test_fraction: float = 0.25):
+    """scikit-learn's bundled handwritten digits (1,797 images of 8x8 pixels, 10 classes, shipped
+    inside the package: no download), split at random by ``rng`` into a training and a test set
+    with every class in the same proportion in both (``test_fraction`` of each class is held
+    out). Returns ``(X_train, y_train, X_test, y_test)``: ``X`` float64 of shape ``(n, 64)``,
+    each pixel standardised with the mean and standard deviation of the *training* rows (pixels
+    that are 0 in every training image stay 0), ``y`` int64 labels 0-9. Needs scikit-learn
+    (``pip install vglib[data]``); ``import vglib`` does not."""
+    rng = _checks.generator(rng)
+    test_fraction = _checks.real_number(test_fraction, "test_fraction", low=0.0, high=1.0,
+                                        low_open=True)
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as err:
+        raise ImportError("vglib.data.digits needs scikit-learn, which ships the digits: "
+                          "pip install scikit-learn (or vglib[data])") from err
+    bunch = load_digits()
+    images, labels = bunch.data.astype(np.float64), bunch.target.astype(np.int64)
+    test = np.zeros(len(labels), dtype=bool)
+    for digit in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == digit))
+        held_out = round(test_fraction * len(members))
+        if held_out < 1 or held_out >= len(members):
+            raise ValueError(f"test_fraction={test_fraction} leaves no training or no test "
+                             f"image of digit {digit} ({len(members)} images)")
+        test[members[:held_out]] = True
+    train_rows, test_rows = rng.permutation(np.flatnonzero(~test)), rng.permutation(
+        np.flatnonzero(test))
+    mean = images[train_rows].mean(axis=0)
+    std = images[train_rows].std(axis=0)
+    std[std == 0] = 1.0  # a pixel that never has ink in training stays 0
+    X = (images - mean) / std
+    return X[train_rows], labels[train_rows], X[test_rows], labels[test_rows]

@@ -18,7 +18,9 @@ the backward one shrinks, or the other way round, ``||dL/dW||`` alone looks flat
 * ``dead``: more than half the activation's units have ``f'(z) = 0`` for every example of the
   batch (ReLUs that never fire on it).
 
-This module only judges: ``diagnose``, ``Report``, ``LayerReport`` and ``THRESHOLDS`` live here.
+This module only judges: ``diagnose``, ``Report``, ``LayerReport`` and ``THRESHOLDS`` live here,
+and ``build_report``, which turns the measurements of each layer (``LayerMeasurement``) into a
+report (``vglib.torch.diagnose`` measures a PyTorch model and ends there too).
 The measurements it judges live in ``vglib.probe`` (what one pass leaves in each layer:
 ``leaves``, ``dense_layers``, ``grad_norm_per_layer``, ``activation_stats``, ``weight_snapshot``,
 ``relative_weight_change``, ``backward_with_signal``); the experiments on a freshly initialised
@@ -35,10 +37,10 @@ import numpy as np
 from . import _checks, _stable
 from .layers import Dense, Layer
 from .losses import softmax_cross_entropy
-from .probe import activation_stats, grad_norm_per_layer, is_activation, leaves
+from .probe import ActivationStats, activation_stats, grad_norm_per_layer, is_activation, leaves
 from .tables import Mark, Table
 
-__all__ = ["THRESHOLDS", "LayerReport", "Report", "diagnose"]
+__all__ = ["THRESHOLDS", "LayerMeasurement", "LayerReport", "Report", "build_report", "diagnose"]
 
 THRESHOLDS = {
     "vanishing_vs_output": 1e-3,  # ||dL/dz|| or ||dL/dW|| / the output layer's
@@ -78,6 +80,7 @@ class Report:
     lr: float
     loss: float
     thresholds: dict = field(default_factory=lambda: dict(THRESHOLDS))
+    notes: str = ""  # what the measurement could not see (shown under the table)
 
     @property
     def flags(self) -> dict[str, list[str]]:
@@ -143,7 +146,8 @@ class Report:
             if len(kinds) == 1:
                 layers += f" ({kinds.pop()})"
         return Table(columns, rows, title=f"diagnose: {layers}, loss {self.loss:.4g}, "
-                     f"step/W for plain SGD at lr={self.lr:g}", notes=self.verdict)
+                     f"step/W for plain SGD at lr={self.lr:g}",
+                     notes=f"{self.verdict} {self.notes}".strip())
 
     def __repr__(self) -> str:
         return repr(self.table(compact=True))
@@ -234,23 +238,47 @@ def diagnose(model: Layer, X: np.ndarray, y: np.ndarray, *, loss=softmax_cross_e
             groups[-1][2] = layer
     if not groups:
         raise ValueError("model has no Dense layer to diagnose")
-    reports, all_stats = [], []
     grad_norms = grad_norm_per_layer(model)  # the Dense layers in the same (forward) order
-    for (name, dense, act), grad_norm in zip(groups, grad_norms.tolist(), strict=True):
-        stats = None if act is None else activation_stats(act)
-        all_stats.append(stats)
-        reports.append(LayerReport(
-            name=name, shape=dense.params["W"].shape, grad_norm=grad_norm,
-            signal=float(_stable.norm(dense.dy)),
-            step_ratio=lr * grad_norm / max(float(_stable.norm(dense.params["W"])), 1e-300),
-            activation=None if act is None else act.name,
-            act_mean=np.nan if stats is None else stats.mean,
-            act_std=np.nan if stats is None else stats.std,
-            saturated=np.nan if stats is None else stats.saturated,
-            dead=np.nan if stats is None else stats.dead,
-            flags=(),
-        ))
+    return build_report(
+        [LayerMeasurement(name, dense.params["W"].shape, grad_norm, float(_stable.norm(dense.dy)),
+                          float(_stable.norm(dense.params["W"])),
+                          None if act is None else act.name,
+                          None if act is None else activation_stats(act))
+         for (name, dense, act), grad_norm in zip(groups, grad_norms.tolist(), strict=True)],
+        lr=lr, loss=float(value))
+
+
+@dataclass(frozen=True)
+class LayerMeasurement:
+    """What one pass measured of a Dense (or ``torch.nn.Linear``) layer and the activation after
+    it: the input of ``build_report``."""
+
+    name: str
+    shape: tuple[int, int]  # (fan_in, fan_out)
+    grad_norm: float  # ||dL/dW||
+    signal: float  # ||dL/dz||
+    weight_norm: float  # ||W||
+    activation: str | None
+    stats: ActivationStats | None
+
+
+def build_report(layers: list[LayerMeasurement], *, lr: float, loss: float,
+                 notes: str = "") -> Report:
+    """The ``Report`` of measured layers (input side first, the output layer last): the flags
+    by ``THRESHOLDS`` and the verdict. ``diagnose`` and ``vglib.torch.diagnose`` both end here,
+    so a network gets the same report from either."""
+    if not layers:
+        raise ValueError("layers must hold at least the output layer")
+    reports = [LayerReport(
+        name=m.name, shape=tuple(m.shape), grad_norm=m.grad_norm, signal=m.signal,
+        step_ratio=lr * m.grad_norm / max(m.weight_norm, 1e-300), activation=m.activation,
+        act_mean=np.nan if m.stats is None else m.stats.mean,
+        act_std=np.nan if m.stats is None else m.stats.std,
+        saturated=np.nan if m.stats is None else m.stats.saturated,
+        dead=np.nan if m.stats is None else m.stats.dead,
+        flags=(),
+    ) for m in layers]
     output = reports[-1]
-    reports = [replace(lay, flags=_flags(lay, output, stats))
-               for lay, stats in zip(reports, all_stats, strict=True)]
-    return Report(reports, lr, float(value))
+    reports = [replace(lay, flags=_flags(lay, output, m.stats))
+               for lay, m in zip(reports, layers, strict=True)]
+    return Report(reports, lr, loss, notes=notes)

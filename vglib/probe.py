@@ -35,6 +35,7 @@ __all__ = [
     "leaves",
     "peak_derivative",
     "relative_weight_change",
+    "stats_of",
     "weight_snapshot",
 ]
 
@@ -149,10 +150,16 @@ def activation_stats(layer: Activation | PReLU) -> ActivationStats:
         raise TypeError(f"layer must be a vglib Activation or PReLU; got {type(layer).__name__}")
     if layer.x is None:
         raise RuntimeError("activation_stats needs a forward pass first")
-    a = layer.y
-    slope = layer.local_slope()
     peak = (peak_derivative(layer.fn.name) if isinstance(layer, Activation)
             else max(1.0, float(layer.params["alpha"].max())))
+    return stats_of(layer.y, layer.local_slope(), peak)
+
+
+def stats_of(a: np.ndarray, slope: np.ndarray, peak: float) -> ActivationStats:
+    """``ActivationStats`` of an activation's outputs ``a`` and local slopes ``f'(z)`` (same
+    shape, units on the last axis), for an activation whose largest derivative is ``peak``
+    (what ``activation_stats`` computes for a vglib layer; ``vglib.torch`` for a PyTorch
+    module)."""
     threshold = SATURATION * peak
     flat = slope.reshape(-1, slope.shape[-1])
     return ActivationStats(

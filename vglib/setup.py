@@ -16,10 +16,12 @@ import re
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 
 __all__ = [
     "ALTERNATIVE_KERNELS",
+    "OPTIONAL",
     "PINNED_KERNELS",
     "SUPPORTED",
     "Report",
@@ -43,6 +45,12 @@ SUPPORTED = {
     "numpy": ">=1.26",
     "matplotlib": ">=3.8",
     "ipywidgets": ">=7.7,<9",
+}
+# What only some of the book needs (vglib.torch and chapter 11; vglib.data.digits and the
+# real-data sections): doctor reports their versions, and a missing one is not a problem.
+OPTIONAL = {
+    "torch": (">=2.2,<3", "torch", "vglib.torch and chapter 11"),
+    "scikit-learn": (">=1.3,<2", "sklearn", "vglib.data.digits, the real-data sections"),
 }
 
 
@@ -288,7 +296,9 @@ def _problem(name: str, spec: str, version: str | None, kind: str | None, detail
 
 def doctor(print_report: bool = True) -> Report:
     """Check what a learner needs: Python, numpy, matplotlib and ipywidgets against the supported
-    ranges, whether widgets can render here, whether this is Colab. Prints and returns a Report.
+    ranges, the optional torch and scikit-learn (``OPTIONAL``: a missing one is reported, not a
+    problem), whether widgets can render here, whether this is Colab. Prints and returns a
+    Report.
 
     It never raises for what it checks: a missing or broken package (one that fails to import)
     is reported as a problem, with what to do about it. It imports nothing of vglib.
@@ -305,6 +315,21 @@ def doctor(print_report: bool = True) -> Report:
             report.problems.append(problem)
         if kind is not None:
             failed.append(name)
+        report.lines.append(f"  {name:<11} {version or '-':<10} supported {spec:<10} {status}")
+    for name, (spec, module, needed_by) in OPTIONAL.items():
+        if "numpy" in failed:  # both are built on numpy: importing them now says nothing new
+            report.lines.append(f"  {name:<11} {'-':<10} supported {spec:<10} not checked: "
+                                "needs numpy, which cannot be imported")
+            continue
+        with warnings.catch_warnings():  # what they warn about at import is not ours to show
+            warnings.simplefilter("ignore")
+            version, kind, detail = _import_version(module)
+        if kind == "missing":
+            status = f"not installed (optional: {needed_by}; pip install '{name}{spec}')"
+        else:
+            status, problem = _problem(name, spec, version, kind, detail, failed)
+            if problem is not None:
+                report.problems.append(problem)
         report.lines.append(f"  {name:<11} {version or '-':<10} supported {spec:<10} {status}")
     report.lines.append(f"  {'Colab':<11} {'yes' if in_colab() else 'no'}")
     try:
