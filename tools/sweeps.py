@@ -65,9 +65,9 @@ def run(name: str, jobs: int) -> None:
 
 def check(name: str, quick: bool = False) -> list[str]:
     """Re-run the first, middle and last stored point of ``name`` (only the first, usually the
-    cheapest, if ``quick``, and none if a notebook re-runs that one live: ``Sweep.live_in``);
-    the mismatches, if any."""
-    points = sweeps.results(name)
+    cheapest, if ``quick``, and none if a notebook re-runs that one live: ``Sweep.live_in``; of
+    a ``pending`` sweep, the points stored so far); the mismatches, if any."""
+    points = sweeps.stored(name) if sweeps.SWEEPS[name].pending else sweeps.results(name)
     if quick:
         points = [] if sweeps.SWEEPS[name].live_in else points[:1]
     else:

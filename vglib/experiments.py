@@ -14,12 +14,13 @@ from ._checks import NonFiniteError
 from .layers import Activation, BatchNorm, Dense, Layer, Sequential
 from .losses import softmax_cross_entropy
 
-__all__ = ["GALLERY_CASES", "ICS_KINDS", "MOONS_SETTINGS", "STEP_RATES", "Jitter",
-           "activation_on_spirals", "batchnorm_learning_rate", "best_single_step",
-           "block_profile", "clipped_rnn", "colleague_loop", "colleague_net", "covariate_shift",
-           "deep_relu_init", "degradation", "gallery_case", "ics_net", "moons_sigmoid_depth",
-           "norm_placement_run", "normalisation_batch_size", "plain_relu_lr", "residual_1000",
-           "shape_on_two_turns", "single_step_walk", "spike", "train_on_spirals"]
+__all__ = ["DIGITS_CONFIGS", "DIGITS_DEPTHS", "DIGITS_MAX_STEPS", "DIGITS_RATES", "GALLERY_CASES",
+           "ICS_KINDS", "MOONS_SETTINGS", "STEP_RATES", "Jitter", "activation_on_spirals",
+           "batchnorm_learning_rate", "best_single_step", "block_profile", "clipped_rnn",
+           "colleague_loop", "colleague_net", "covariate_shift", "deep_relu_init", "degradation",
+           "digits_depth", "gallery_case", "ics_net", "moons_sigmoid_depth", "norm_placement_run",
+           "normalisation_batch_size", "plain_relu_lr", "residual_1000", "shape_on_two_turns",
+           "single_step_walk", "spike", "train_on_spirals"]
 
 MOONS_SETTINGS = {  # chapter 3: label -> (initialisation, optimiser factory)
     "SGD lr 1, He": ("he_normal", lambda: optim.SGD(1.0)),
@@ -496,6 +497,43 @@ def block_profile(depth: int, placement: str, seed: int) -> dict:
     norms = signals.block_grad_norms(depth, placement, rng=np.random.default_rng(seed))
     return {"norms": [float(v) for v in norms]}
 
+
+
+# -- chapter 9 on real data: a small depth race on the handwritten digits ----------------------
+DIGITS_CONFIGS = ("sigmoid + Xavier", "ReLU + He", "residual + BN")  # of race.CONFIGS
+DIGITS_DEPTHS = (2, 4, 8, 16, 32, 64, 128, 256)
+DIGITS_RATES = (1e-3, 1e-2)  # Adam's learning rates tried at every configuration and depth
+DIGITS_MAX_STEPS = 630  # 30 epochs of the 21 batches of 64 in the 1,347 training images
+
+
+def digits_depth(config: str, depth: int, lr: float, seed: int) -> dict:
+    """Chapter 9 on real data: the ``race.CONFIGS[config]`` network of ``depth`` hidden layers
+    (width 32; weights ``seed``) on ``data.digits`` (split by ``default_rng(0)``: 1,347
+    training and 450 test images of 64 pixels, 10 classes), trained with Adam at ``lr`` in
+    batches of 64 (order ``seed + 1000``) one epoch at a time until its training accuracy
+    (inference mode) reaches ``race.TARGET`` or ``DIGITS_MAX_STEPS`` steps have passed. It
+    *trains* if it reaches the target. Returns whether it did, the steps taken, whether it
+    diverged, and the final training and test accuracy."""
+    if config not in DIGITS_CONFIGS:
+        raise ValueError(f"config={config!r}: choose one of {DIGITS_CONFIGS}")
+    X, y, X_test, y_test = data.digits(np.random.default_rng(0))
+    settings = dict(race.CONFIGS[config])
+    settings.pop("kind")
+    model = models.mlp(X.shape[1], race.WIDTH, depth, 10, rng=np.random.default_rng(seed),
+                       **settings)
+    opt, shuffle = optim.Adam(lr), np.random.default_rng(seed + 1000)
+    per_epoch, steps, accuracy, diverged = len(X) // race.BATCH, 0, 0.0, False
+    try:
+        while steps < DIGITS_MAX_STEPS and accuracy < race.TARGET:
+            history = train.fit(model, X, y, optimizer=opt, epochs=1, batch_size=race.BATCH,
+                                rng=shuffle, record_every=None)
+            steps += per_epoch
+            accuracy = float(history.epoch_accuracy[-1])
+    except NonFiniteError:
+        diverged = True
+    return {"trains": accuracy >= race.TARGET, "steps": steps, "diverged": diverged,
+            "accuracy": accuracy,
+            "test_accuracy": None if diverged else float(train.accuracy(model, X_test, y_test))}
 
 # -- the gallery of broken networks: each case's network as given, and as fixed ----------------
 GALLERY_CASES = ("sigmoid", "small_init", "big_steps", "batchnorm", "recurrence", "deep_plain")

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import experiments
 
-__all__ = ["SEEDS", "SWEEPS", "Sweep", "compute_seconds", "grid", "path", "results",
+__all__ = ["SEEDS", "SWEEPS", "Sweep", "compute_seconds", "grid", "path", "results", "stored",
            "summary"]
 
 SEEDS = (0, 1, 2, 3, 4)
@@ -34,11 +34,13 @@ class Sweep:
     """``function`` (a name in ``vglib.experiments``) run with every dict of ``points``.
     ``live_in``: the notebook that runs the first point again live and compares it with the
     stored result bit for bit (with the pinned kernels), so the tests' quick re-run leaves that
-    point to the notebook."""
+    point to the notebook. ``pending``: still being computed (``tools/sweeps.py`` resumes it);
+    its stored points are checked like the others', but no notebook may read it yet."""
 
     function: str
     points: tuple[dict, ...]
     live_in: str = ""
+    pending: bool = False
 
     @property
     def run(self) -> Callable[..., dict]:
@@ -122,6 +124,10 @@ SWEEPS = {
         for placement, fix in (("post", {"warm_up": 50}), ("post", {"clip": 1.0}), ("post", {}),
                                ("pre", {}), ("post", {"warm_up": 150}))
         for s in SEEDS)),
+    # chapter 9 on real data: how deep three configurations train on the handwritten digits
+    "ch9_digits_depth": Sweep("digits_depth", grid(
+        config=experiments.DIGITS_CONFIGS, depth=experiments.DIGITS_DEPTHS,
+        lr=experiments.DIGITS_RATES, seed=SEEDS), pending=True),
     # the gallery: every broken network and its fix
     "gallery_cases": Sweep("gallery_case", grid(case=experiments.GALLERY_CASES, seed=SEEDS)),
     # the gallery: is the 100-layer plain ReLU network's fault the learning rate?
@@ -149,6 +155,16 @@ def results(name: str) -> list[dict]:
                          f"{len(SWEEPS[name].points)} points missing); run "
                          f"`python tools/sweeps.py {name}`")
     return [by_params[json.dumps(p, sort_keys=True)] for p in SWEEPS[name].points]
+
+
+def stored(name: str) -> list[dict]:
+    """The points of sweep ``name`` stored so far, complete or not, in the order of
+    ``SWEEPS[name].points`` (``results`` is for a finished sweep)."""
+    file = path(name)
+    by_params = {json.dumps(p["params"], sort_keys=True): p for p in
+                 (json.loads(file.read_text())["points"] if file.exists() else [])}
+    return [by_params[key] for key in (json.dumps(p, sort_keys=True)
+                                       for p in SWEEPS[name].points) if key in by_params]
 
 
 def compute_seconds(name: str) -> float:
