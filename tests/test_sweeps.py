@@ -79,3 +79,14 @@ def test_unknown_or_incomplete_sweeps_are_refused_with_the_way_out(monkeypatch):
     monkeypatch.setitem(sweeps.SWEEPS, "ch3_moons_depth", extra)
     with pytest.raises(ValueError, match=r"1 of 76 points missing\); run `python tools/sweeps"):
         sweeps.results("ch3_moons_depth")
+
+
+def test_a_pending_sweep_gives_what_is_stored_so_far_and_results_only_when_complete(monkeypatch):
+    done = sweeps.SWEEPS["ch3_moons_depth"]
+    more = {"setting": "SGD lr 1, He", "depth": 3, "seed": 0}
+    monkeypatch.setitem(sweeps.SWEEPS, "ch3_moons_depth",
+                        sweeps.Sweep(done.function, (*done.points, more), pending=True))
+    assert [p["params"] for p in sweeps.stored("ch3_moons_depth")] == list(done.points)
+    with pytest.raises(ValueError, match="1 of 76 points missing"):
+        sweeps.results("ch3_moons_depth")
+    test_the_stored_sweep_is_complete_and_in_order("ch3_moons_depth")  # the pending branch

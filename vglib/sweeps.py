@@ -127,7 +127,7 @@ SWEEPS = {
     # chapter 9 on real data: how deep three configurations train on the handwritten digits
     "ch9_digits_depth": Sweep("digits_depth", grid(
         config=experiments.DIGITS_CONFIGS, depth=experiments.DIGITS_DEPTHS,
-        lr=experiments.DIGITS_RATES, seed=SEEDS), pending=True),
+        lr=experiments.DIGITS_RATES, seed=SEEDS)),
     # the gallery: every broken network and its fix
     "gallery_cases": Sweep("gallery_case", grid(case=experiments.GALLERY_CASES, seed=SEEDS)),
     # the gallery: is the 100-layer plain ReLU network's fault the learning rate?
