@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.metadata
 import importlib.util
 import os
 import platform
@@ -16,7 +17,6 @@ import re
 import subprocess
 import sys
 import time
-import warnings
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -49,8 +49,8 @@ SUPPORTED = {
 # What only some of the book needs (vglib.torch and chapter 11; vglib.data.digits and the
 # real-data sections): doctor reports their versions, and a missing one is not a problem.
 OPTIONAL = {
-    "torch": (">=2.2,<3", "torch", "vglib.torch and chapter 11"),
-    "scikit-learn": (">=1.3,<2", "sklearn", "vglib.data.digits, the real-data sections"),
+    "torch": (">=2.2,<3", "vglib.torch and chapter 11"),
+    "scikit-learn": (">=1.3,<2", "vglib.data.digits, the real-data sections"),
 }
 
 
@@ -316,14 +316,13 @@ def doctor(print_report: bool = True) -> Report:
         if kind is not None:
             failed.append(name)
         report.lines.append(f"  {name:<11} {version or '-':<10} supported {spec:<10} {status}")
-    for name, (spec, module, needed_by) in OPTIONAL.items():
-        if "numpy" in failed:  # both are built on numpy: importing them now says nothing new
-            report.lines.append(f"  {name:<11} {'-':<10} supported {spec:<10} not checked: "
-                                "needs numpy, which cannot be imported")
-            continue
-        with warnings.catch_warnings():  # what they warn about at import is not ours to show
-            warnings.simplefilter("ignore")
-            version, kind, detail = _import_version(module)
+    for name, (spec, needed_by) in OPTIONAL.items():
+        # the installed version, read without importing the package (importing torch takes
+        # seconds); a broken install shows when the chapter that needs it imports it
+        try:
+            version, kind, detail = importlib.metadata.version(name), None, ""
+        except importlib.metadata.PackageNotFoundError:
+            version, kind, detail = None, "missing", ""
         if kind == "missing":
             status = f"not installed (optional: {needed_by}; pip install '{name}{spec}')"
         else:
