@@ -1,8 +1,10 @@
 """vglib.torch: diagnosis of PyTorch models with hooks, checked against vglib's own diagnosis of
 the same network, and to_torch, the same network built in PyTorch with the same weights."""
 
+import copy
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -239,14 +241,46 @@ def test_digits_are_split_by_class_standardised_on_the_training_rows_and_seeded(
     assert_refused_naming(lambda: data.digits(0), "rng")
 
 
+def test_digits_are_scikit_learns_table_read_directly_or_through_load_digits(monkeypatch):
+    datasets = pytest.importorskip("sklearn.datasets")
+    bunch = datasets.load_digits()
+    direct = data._digits_table()
+    assert np.array_equal(direct[0], bunch.data) and np.array_equal(direct[1], bunch.target)
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+
+    def moved(name, *args):  # a scikit-learn that keeps the table elsewhere
+        spec = real_find_spec(name, *args)
+        if name == "sklearn":
+            spec = copy.copy(spec)
+            spec.submodule_search_locations = [str(Path(__file__).parent)]
+        return spec
+
+    calls = []
+    monkeypatch.setattr(importlib.util, "find_spec", moved)
+    monkeypatch.setattr(datasets, "load_digits", lambda: calls.append(1) or bunch)
+    fallback = data._digits_table()
+    assert calls == [1]
+    assert np.array_equal(fallback[0], bunch.data) and fallback[1].dtype == np.int64
+    assert np.array_equal(fallback[1], bunch.target)
+
+
 def test_digits_without_scikit_learn_say_what_to_install(monkeypatch):
-    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "sklearn" else real_find_spec(name, *a))
     with pytest.raises(ImportError, match="needs scikit-learn"):
         data.digits(np.random.default_rng(0))
 
 
 def test_importing_vglib_imports_neither_torch_nor_scikit_learn():
     code = ("import sys, vglib, vglib.diagnose, vglib.data, vglib.probe, vglib.train\n"
+            "import importlib.util, numpy as np\n"
+            "if importlib.util.find_spec('sklearn'):  # reading the digits needs no import\n"
+            "    vglib.data.digits(np.random.default_rng(0))\n"
             "print(sorted(m for m in ('torch', 'sklearn') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)

@@ -116,6 +116,29 @@ def sequence_sign(n: int, steps: int, rng: np.random.Generator, *, first: int = 
 DIGITS_PIXEL_MAX = 16.0  # the digits' pixels are ink counts from 0 to 16
 
 
+def _digits_table() -> tuple[np.ndarray, np.ndarray]:
+    """The 1,797 digits as (pixels float64 (1797, 64), labels int64). Read straight from the
+    table scikit-learn ships (``sklearn/datasets/data/digits.csv.gz``, the file its
+    ``load_digits`` reads, located without importing scikit-learn: the import alone costs over a
+    second); through ``load_digits`` if a scikit-learn version keeps it elsewhere."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None:
+        raise ImportError("vglib.data.digits needs scikit-learn, which ships the digits: "
+                          "pip install scikit-learn (or vglib[data])")
+    for folder in spec.submodule_search_locations or ():
+        table = Path(folder) / "datasets" / "data" / "digits.csv.gz"
+        if table.is_file():
+            rows = np.loadtxt(table, delimiter=",", ndmin=2)
+            return rows[:, :-1].astype(np.float64), rows[:, -1].astype(np.int64)
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    return bunch.data.astype(np.float64), bunch.target.astype(np.int64)
+
+
 def digits(rng: np.random.Generator, *, test_fraction: float = 0.25):
     """scikit-learn's bundled handwritten digits (1,797 images of 8x8 pixels, 10 classes, shipped
     inside the package: no download), split at random by ``rng`` into a training and a test set
@@ -127,13 +150,7 @@ def digits(rng: np.random.Generator, *, test_fraction: float = 0.25):
     rng = _checks.generator(rng)
     test_fraction = _checks.real_number(test_fraction, "test_fraction", low=0.0, high=1.0,
                                         low_open=True)
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError as err:
-        raise ImportError("vglib.data.digits needs scikit-learn, which ships the digits: "
-                          "pip install scikit-learn (or vglib[data])") from err
-    bunch = load_digits()
-    images, labels = bunch.data.astype(np.float64), bunch.target.astype(np.int64)
+    images, labels = _digits_table()
     test = np.zeros(len(labels), dtype=bool)
     for digit in np.unique(labels):
         members = rng.permutation(np.flatnonzero(labels == digit))
