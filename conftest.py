@@ -70,6 +70,7 @@ EXPECTED_SECONDS = {
     "chapters/02_chain_rule.ipynb": 11,
     "appendices/gallery.ipynb": 11,
     "chapters/10_modern_stack.ipynb": 10,
+    "chapters/11_pytorch.ipynb": 10,
     "appendices/fact_check.ipynb": 9,
     "tests/test_depth_race.py": 9,
     "chapters/06_batch_normalisation.ipynb": 8,

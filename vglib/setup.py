@@ -61,6 +61,7 @@ OPTIONAL = {
 PINNED_KERNELS = {
     "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",  # numpy: AVX2 at most
     "OPENBLAS_CORETYPE": "Haswell",                               # OpenBLAS: its AVX2 kernels
+    "ATEN_CPU_CAPABILITY": "avx2",                                # PyTorch (chapter 11): AVX2
 }
 
 
@@ -70,6 +71,7 @@ PINNED_KERNELS = {
 ALTERNATIVE_KERNELS = {
     "NPY_DISABLE_CPU_FEATURES": "X86_V3 X86_V4 AVX512_ICL AVX512_SPR",
     "OPENBLAS_CORETYPE": "Sandybridge",
+    "ATEN_CPU_CAPABILITY": "default",  # PyTorch's unvectorised kernels
 }
 KERNEL_CHOICES = {"pinned": PINNED_KERNELS, "alternative": ALTERNATIVE_KERNELS}
 
