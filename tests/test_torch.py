@@ -216,7 +216,7 @@ def test_bad_arguments_are_refused_naming_them(spirals):
         (lambda: vt.diagnose(model, X, y, train="False", **ok), "train"),
         (lambda: vt.diagnose(model, "X", y, **ok), "X"),
         (lambda: vt.diagnose(model, np.full_like(X, np.nan), y, **ok), "X"),
-        (lambda: vt.diagnose(model, X, y[:10], **ok), "X"),
+        (lambda: vt.diagnose(model, X, y[:10], **ok), "y"),  # as vglib.diagnose says
         (lambda: vt.diagnose(nn.Sequential(nn.ReLU()), X, y, **ok), "module"),
     ]:
         assert_refused_naming(call, argname)

@@ -72,24 +72,13 @@ def _inputs(module, X, y):
     parameter, integer ``y`` as ``torch.long`` (class labels), floating ``y`` like ``X``."""
     dtype = next((p.dtype for p in module.parameters() if p.is_floating_point()),
                  torch.get_default_dtype())
-    tensors = []
-    for value, argname in ((X, "X"), (y, "y")):
-        if isinstance(value, torch.Tensor):
-            tensors.append(value)
-            continue
-        if not isinstance(value, (np.ndarray, list, tuple)):
-            raise TypeError(f"{argname} must be a numpy array or a torch tensor; got "
-                            f"{type(value).__name__}")
-        array = np.asarray(value)
-        if array.dtype.kind not in "biuf" or array.size == 0:
-            raise ValueError(f"{argname} must be a non-empty array of numbers; got dtype "
-                             f"{array.dtype} and shape {array.shape}")
-        if array.dtype.kind == "f" and not np.isfinite(array).all():
-            raise ValueError(f"{argname} holds NaN or inf")
-        integer = array.dtype.kind in "biu"
-        tensors.append(torch.as_tensor(array, dtype=torch.long if integer and argname == "y"
-                                       else dtype))
-    X, y = tensors
+    if not isinstance(X, torch.Tensor):
+        X = torch.as_tensor(_checks.array(X, "X"), dtype=dtype)
+    if not isinstance(y, torch.Tensor):
+        kind = np.asarray(y).dtype.kind if isinstance(y, (np.ndarray, list, tuple)) else "?"
+        labels = kind in "biu"  # whole numbers: class labels; floats: targets
+        y = _checks.targets(y, X.shape[0] if X.ndim else -1, "y", labels=labels)
+        y = torch.as_tensor(y, dtype=torch.long if labels else dtype)
     if X.ndim < 1 or y.ndim < 1 or X.shape[0] != y.shape[0]:
         raise ValueError(f"X and y must have one row per example; got shapes {tuple(X.shape)} "
                          f"and {tuple(y.shape)}")
