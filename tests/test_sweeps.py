@@ -90,3 +90,48 @@ def test_a_pending_sweep_gives_what_is_stored_so_far_and_results_only_when_compl
     with pytest.raises(ValueError, match="1 of 76 points missing"):
         sweeps.results("ch3_moons_depth")
     test_the_stored_sweep_is_complete_and_in_order("ch3_moons_depth")  # the pending branch
+
+
+def test_digits_diagnosis_reports_every_layer_and_the_sigmoid_first_layer_barely_moves():
+    # chapter 3 on the digits, one epoch: a report per Dense layer, input side first
+    runs = {act: experiments.digits_diagnosis(act, 0, epochs=1) for act in ("sigmoid", "relu")}
+    for run in runs.values():
+        assert len(run["epoch_loss"]) == 1
+        assert 0 <= run["accuracy"] <= 1 and 0 <= run["test_accuracy"] <= 1
+        for key in ("weight_change", "grad_norms", "signals", "flags"):
+            assert len(run[key]) == 10 + 1, key
+        assert all(isinstance(flags, list) for flags in run["flags"])  # JSON keeps lists
+    sigmoid, relu = runs["sigmoid"], runs["relu"]
+    assert sigmoid["weight_change"][0] < 1e-3 * sigmoid["weight_change"][-1]
+    assert "vanishing" in sigmoid["flags"][0] and not any(relu["flags"])
+    assert relu["weight_change"][0] > 100 * sigmoid["weight_change"][0]
+
+
+def test_digits_relu_init_differs_from_he_to_xavier_only_in_scale_at_the_start():
+    runs = {init: experiments.digits_relu_init(init, 0, depth=4, epochs=1)
+            for init in ("xavier_normal", "he_normal")}
+    for run in runs.values():
+        assert len(run["epoch_loss"]) == 1 and len(run["grad_norms_step1"]) == 4 + 1
+        assert len(run["start_act_std"]) == 4 and len(run["start_flags"]) == 4 + 1
+    xavier, he = runs["xavier_normal"], runs["he_normal"]
+    # same weights up to a constant per layer: relu(s z) = s relu(z), so the ratio of the
+    # activations' spread after hidden layer 4 to layer 1's differs by sqrt(2)^3 exactly
+    ratio = (xavier["start_act_std"][-1] / xavier["start_act_std"][0]) / (
+        he["start_act_std"][-1] / he["start_act_std"][0])
+    assert ratio == pytest.approx(2 ** -1.5, rel=1e-9)
+    assert all(h > x for h, x in zip(he["grad_norms_step1"], xavier["grad_norms_step1"],
+                                     strict=True))
+
+
+def test_the_digits_experiments_use_their_chapters_recipes():
+    import inspect
+
+    def defaults(function):
+        return {name: p.default for name, p in inspect.signature(function).parameters.items()
+                if p.default is not inspect.Parameter.empty}
+
+    # chapter 5's spirals experiment and its digits twin: the same network and training
+    assert defaults(experiments.digits_relu_init) == defaults(experiments.deep_relu_init)
+    # chapter 3 (DEPTH, WIDTH, LR, BATCH, EPOCHS in the notebook)
+    assert defaults(experiments.digits_diagnosis) == dict(depth=10, width=32, lr=0.05,
+                                                          batch_size=64, epochs=30)

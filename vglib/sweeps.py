@@ -133,6 +133,13 @@ SWEEPS = {
     # the gallery: is the 100-layer plain ReLU network's fault the learning rate?
     "gallery_plain_relu_lr": Sweep("plain_relu_lr", grid(
         lr=(1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3), seed=SEEDS)),
+    # chapter 3 on real data: the 10-layer sigmoid and ReLU networks trained on the digits,
+    # and diagnose's report of each trained network
+    "ch3_digits_diagnosis": Sweep("digits_diagnosis", grid(activation=("sigmoid", "relu"),
+                                                           seed=SEEDS)),
+    # chapter 5 on real data: the 30-layer ReLU network on the digits, Xavier against He
+    "ch5_digits_xavier_he": Sweep("digits_relu_init", grid(init=("xavier_normal", "he_normal"),
+                                                           seed=SEEDS)),
 }
 
 
