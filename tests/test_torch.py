@@ -2,6 +2,7 @@
 the same network, and to_torch, the same network built in PyTorch with the same weights."""
 
 import copy
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -223,7 +224,8 @@ def test_bad_arguments_are_refused_naming_them(spirals):
 
 
 def test_digits_are_split_by_class_standardised_on_the_training_rows_and_seeded():
-    pytest.importorskip("sklearn")
+    if importlib.util.find_spec("sklearn") is None:  # importing it would cost over a second
+        pytest.skip("scikit-learn is not installed")
     X_train, y_train, X_test, y_test = data.digits(np.random.default_rng(0))
     assert X_train.shape == (1347, 64) and X_test.shape == (450, 64)
     assert X_train.dtype == np.float64 and y_train.dtype == np.int64
@@ -246,8 +248,6 @@ def test_digits_are_scikit_learns_table_read_directly_or_through_load_digits(mon
     bunch = datasets.load_digits()
     direct = data._digits_table()
     assert np.array_equal(direct[0], bunch.data) and np.array_equal(direct[1], bunch.target)
-    import importlib.util
-
     real_find_spec = importlib.util.find_spec
 
     def moved(name, *args):  # a scikit-learn that keeps the table elsewhere
@@ -267,8 +267,6 @@ def test_digits_are_scikit_learns_table_read_directly_or_through_load_digits(mon
 
 
 def test_digits_without_scikit_learn_say_what_to_install(monkeypatch):
-    import importlib.util
-
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "sklearn" else real_find_spec(name, *a))
