@@ -18,9 +18,10 @@ __all__ = ["DIGITS_CONFIGS", "DIGITS_DEPTHS", "DIGITS_MAX_STEPS", "DIGITS_RATES"
            "ICS_KINDS", "MOONS_SETTINGS", "STEP_RATES", "Jitter", "activation_on_spirals",
            "batchnorm_learning_rate", "best_single_step", "block_profile", "clipped_rnn",
            "colleague_loop", "colleague_net", "covariate_shift", "deep_relu_init", "degradation",
-           "digits_depth", "gallery_case", "ics_net", "moons_sigmoid_depth", "norm_placement_run",
-           "normalisation_batch_size", "plain_relu_lr", "residual_1000", "shape_on_two_turns",
-           "single_step_walk", "spike", "train_on_spirals"]
+           "digits_depth", "digits_diagnosis", "digits_relu_init", "gallery_case", "ics_net",
+           "moons_sigmoid_depth", "norm_placement_run", "normalisation_batch_size",
+           "plain_relu_lr", "residual_1000", "shape_on_two_turns", "single_step_walk", "spike",
+           "train_on_spirals"]
 
 MOONS_SETTINGS = {  # chapter 3: label -> (initialisation, optimiser factory)
     "SGD lr 1, He": ("he_normal", lambda: optim.SGD(1.0)),
@@ -620,7 +621,6 @@ def gallery_case(case: str, seed: int) -> dict:
 
 
 # -- chapters 3 and 5 on real data: the handwritten digits -------------------------------------
-__all__ += ["digits_diagnosis", "digits_relu_init"]
 
 
 def digits_diagnosis(activation: str, seed: int, *, depth: int = 10, width: int = 32,

@@ -153,15 +153,12 @@ def path(name: str) -> Path:
 def results(name: str) -> list[dict]:
     """The stored points of sweep ``name``: a list of ``{"params": ..., "result": ...}`` in the
     order of ``SWEEPS[name].points``; raises if the sweep has not been run completely."""
-    file = path(name)
-    stored = json.loads(file.read_text())["points"] if file.exists() else []
-    by_params = {json.dumps(p["params"], sort_keys=True): p for p in stored}
-    missing = [p for p in SWEEPS[name].points if json.dumps(p, sort_keys=True) not in by_params]
-    if missing:
-        raise ValueError(f"sweep {name!r} is incomplete ({len(missing)} of "
-                         f"{len(SWEEPS[name].points)} points missing); run "
+    points = stored(name)
+    if len(points) < len(SWEEPS[name].points):
+        raise ValueError(f"sweep {name!r} is incomplete ({len(SWEEPS[name].points) - len(points)}"
+                         f" of {len(SWEEPS[name].points)} points missing); run "
                          f"`python tools/sweeps.py {name}`")
-    return [by_params[json.dumps(p, sort_keys=True)] for p in SWEEPS[name].points]
+    return points
 
 
 def stored(name: str) -> list[dict]:
