@@ -76,7 +76,7 @@ def values_of(claim):
 def test_toc_lists_every_appendix():
     toc = (ROOT / "_toc.yml").read_text()
     pages = {p.stem for p in (ROOT / "appendices").iterdir() if p.suffix in (".md", ".ipynb")}
-    assert pages == {"gallery", "fact_check", "instructors", "glossary"}
+    assert pages == {"gallery", "fact_check", "instructors", "question_bank", "glossary"}
     for page in pages:
         assert f"- file: appendices/{page}\n" in toc
 
@@ -269,7 +269,8 @@ def test_instructors_page_lists_every_exercise_of_every_chapter():
             assert f"{{numref}}`{label}`" in page, label
 
 
-@pytest.mark.parametrize("page", ["gallery", "fact_check", "instructors", "glossary"])
+@pytest.mark.parametrize("page", ["gallery", "fact_check", "instructors", "question_bank",
+                                  "glossary"])
 def test_appendix_pages_are_in_the_built_book(built_book, page):
     html = (built_book.html / "appendices" / f"{page}.html").read_text()
     assert "glue:" not in html and "{term}" not in html and "{numref}" not in html
@@ -280,3 +281,7 @@ def test_appendix_pages_are_in_the_built_book(built_book, page):
         assert re.search(r'class="[^"]*\bsolution\b[^"]*\bdropdown\b', html)
     if page == "instructors":
         assert html.count('href="../chapters/') >= 10
+        slides = re.findall(r'href="\.\./slides/([\w.]+)"', html)  # links the deck index and decks
+        assert slides and all((built_book.html / "slides" / s).exists() for s in slides)
+    if page == "question_bank":
+        assert "Answer key" in html and html.count("<li>") >= 8 * 11

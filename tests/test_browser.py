@@ -187,7 +187,8 @@ def test_page_loads_offline_without_errors_and_with_formulas(visit, request):
 
 def test_every_page_of_the_book_is_checked_in_the_browser(built_book):
     built = {p.relative_to(built_book.html).with_suffix("").as_posix()
-             for p in built_book.html.glob("**/*.html") if "_static" not in p.parts}
+             for p in built_book.html.glob("**/*.html")
+             if "_static" not in p.parts and "slides" not in p.parts}  # decks: their own test
     assert built - NOT_CHECKED == set(PAGES), "PAGES is not the list of the book's pages"
 
 
@@ -698,3 +699,61 @@ def test_every_kernel_free_figure_works_by_touch_on_a_phone(browser, built_book)
             f"controls a tap did not work: {sorted(set(c[0] for c in controls) - set(moved))}"
     finally:
         context.close()
+
+
+# the text of a deck's slides (not of its scripts) that still holds a \( or \[ of MathJax
+UNTYPESET_MATH = r"""() => {
+    const walker = document.createTreeWalker(document.querySelector('.slides'),
+        NodeFilter.SHOW_TEXT, {acceptNode: n => n.parentElement.closest('script, style')
+            ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+    const found = [];
+    while (walker.nextNode()) {
+        if (/\\[(\[]/.test(walker.currentNode.nodeValue)) found.push(walker.currentNode.nodeValue);
+    }
+    return found;
+}"""
+
+
+def test_every_slide_deck_works_offline_renders_its_formulas_and_moves_on_by_keyboard(
+        browser, built_book):
+    """The decks of tools/book_slides.py (_build/html/slides/), as an instructor opens them from
+    file://: reveal.js and MathJax from the book itself, nothing from outside, no console error;
+    every deck has the chapter's title slide, objectives and marked cells, its formulas are
+    typeset, and the right-arrow key moves to the next slide."""
+    slides = built_book.html / "slides"
+    decks = sorted(slides.glob("[0-9][0-9]_*.html"))
+    assert [d.stem for d in decks] == [p.stem for p in CHAPTERS]
+    index = (slides / "index.html").read_text()
+    assert all(f'href="{d.name}"' in index for d in decks)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    external, errors = [], []
+
+    def route(r):
+        if r.request.url.startswith(("file://", "data:", "blob:")):
+            r.continue_()
+        else:
+            external.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    for deck in decks:
+        page.goto(deck.as_uri(), wait_until="load")
+        page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=20_000)
+        page.evaluate("() => MathJax.startup.promise")
+        total = page.evaluate("() => Reveal.getTotalSlides()")
+        assert total >= 6, f"{deck.name}: {total} slides"
+        raw = page.evaluate(UNTYPESET_MATH)
+        assert not raw, f"{deck.name}: a formula was not typeset"
+        assert page.locator("mjx-container").count() > 0, f"{deck.name}: no formula at all"
+        before = page.evaluate("() => Reveal.getIndices().h")
+        page.keyboard.press("ArrowRight")
+        assert page.evaluate("() => Reveal.getIndices().h") == before + 1, deck.name
+        images = page.evaluate("() => [...document.images].map(i => [i.complete && "
+                               "i.naturalWidth > 0, i.alt])")
+        assert all(ok and alt for ok, alt in images), f"{deck.name}: {images}"
+    context.close()
+    assert not external, f"requests that left the machine: {external[:5]}"
+    assert not errors, errors

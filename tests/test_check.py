@@ -50,7 +50,7 @@ def test_xavier_std_recognises_the_variance_and_the_common_wrong_formulas():
     wrong(check.xavier_std(lambda n, m: 2 / (n + m)), "that is the variance")
     wrong(check.xavier_std(lambda n, m: np.sqrt(1 / (n + m))), "2 in the numerator")
     wrong(check.xavier_std(lambda n, m: np.sqrt(2 / n)), "He initialisation")
-    wrong(check.xavier_std(lambda n, m: 0.1), "the right value is", "ratio")
+    wrong(check.xavier_std(lambda n, m: 0.1), "too small")
 
 
 def test_leaky_he_std_explains_where_the_slope_enters():
@@ -82,14 +82,34 @@ def test_residual_factor_separates_plain_first_order_and_identity_once():
     wrong(check.residual_factor(0.25**50, 0.25, 50), "plain")
     wrong(check.residual_factor(1 + 0.25**50, 0.25, 50), "every block")
     wrong(check.residual_factor(1 + 50 * 0.25, 0.25, 50), "first-order")
-    wrong(check.residual_factor(3.0, 0.25, 50), "right value is")
+    wrong(check.residual_factor(3.0, 0.25, 50), "too small")
 
 
 def test_parameter_count_includes_biases_and_every_layer():
     right(check.parameter_count((2 + 1) * 2000 + (2000 + 1) * 2, [2, 2000, 2]))
     wrong(check.parameter_count(2 * 2000 + 2000 * 2, [2, 2000, 2]), "weights only")
     wrong(check.parameter_count(3 * 2000, [2, 2000, 2]), "one layer's count")
-    wrong(check.parameter_count(12345, [2, 2000, 2]), "right count is")
+    wrong(check.parameter_count(12345, [2, 2000, 2]), "too large")
+    wrong(check.parameter_count(5000, [2, 2000, 2]), "too small")
+
+
+def test_a_wrong_number_is_told_which_way_it_is_off_never_the_right_number():
+    # the student edition and the assignments' public tests print these messages: a wrong
+    # answer must not be answered with the right one
+    count = (2 + 1) * 2000 + (2000 + 1) * 2
+    for answer in (2 * 2000 + 2000 * 2, 5000, 12345, 99999):
+        message = str(check.parameter_count(answer, [2, 2000, 2]))
+        assert f"{count:,}" not in message and str(count) not in message, message
+        assert f"{count - 2 * 2000 - 2000 * 2:,}" not in message, message  # the missing biases
+    wrong(check.parameter_count(99999, [2, 2000, 2]), "too large")
+    factor = 1.25**50
+    for answer in (3.0, 1e9):
+        message = str(check.residual_factor(answer, 0.25, 50))
+        assert f"{factor:.4g}" not in message, message
+    wrong(check.residual_factor(1e9, 0.25, 50), "too large")
+    message = str(check.xavier_std(lambda n, m: 0.1))
+    assert "right value" not in message and "ratio" not in message, message
+    wrong(check.xavier_std(lambda n, m: 10.0), "too large")
 
 
 class Scale(Layer):

@@ -176,3 +176,97 @@ def test_student_book_builds_without_a_warning_and_without_solutions(tmp_path):
         assert re.search(r'class="[^"]*\bexercise\b', text), page.name
         assert not re.search(r'class="[^"]*\bsolution\b', text), page.name
     assert len(list(tmp_path.glob("*/*.ipynb"))) == len(NOTEBOOKS)
+    # the instructors' material stays out: its pages, and anything of theirs on other pages
+    for page in student.INSTRUCTOR_PAGES:
+        assert not (html / f"{page}.html").exists(), page
+    pages = {p: p.read_text() for p in html.glob("**/*.html") if "_static" not in p.parts}
+    for marker in ("Model answer", "Answer key", "Rubric for", "question_bank.html",
+                   "instructors.html", "BEGIN SOLUTION"):
+        assert not [p.name for p, text in pages.items() if marker in text], marker
+    gallery = pages[html / "appendices" / "gallery.html"]
+    assert "Case 4" in gallery and "BatchNorm in the wrong mode" not in gallery
+    assert (html / "slides" / "01_fading_signal.html").exists()
+
+
+def removed_code(original, student_nb):
+    """The code cells of ``original`` that the student edition left out (solutions, cells
+    tagged student-remove)."""
+    kept = {c.source for c in student_nb.cells if c.cell_type == "code"}
+    return [c for c in original.cells if c.cell_type == "code" and c.source not in kept]
+
+
+def defined_names(cells) -> set[str]:
+    """The functions and classes the cells define (a solution's own tools)."""
+    return {name for c in cells for name in re.findall(r"^(?:def|class) (\w+)", c.source,
+                                                          re.M)}
+
+
+def telling(value: str) -> bool:
+    """Whether a printed number is specific enough that finding it means it leaked: two or more
+    significant digits and a decimal point, percent or exponent, or four digits or more."""
+    digits = re.sub(r"\D", "", re.sub(r"e[+-]?\d+$", "", value)).lstrip("0")
+    return len(digits) >= 4 or (len(digits) >= 2 and bool(re.search(r"[.%e]", value)))
+
+
+LEAK_PHRASES = re.compile(r"previous solution|solution (?:above|below)|see the solution|"
+                          r"in the solution|solution's|open the solution|the last section",
+                          re.I)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_student_edition_leaks_no_solution_value_name_or_reference(edition, path):
+    """Beyond the solution text: no value a solution glues (by name or as printed), no name
+    only a solution defines, no cell the book marks as giving answers away, no heading or
+    text the book replaces for students, and no reference to removed material."""
+    original = nbformat.read(path, as_version=4)
+    nb = nbformat.read(edition[path.name], as_version=4)
+    text = "\n".join(cell.source for cell in nb.cells)
+    prose = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    gone = removed_code(original, nb)
+    keys = {k for c in gone for k in re.findall(r"glue\(\s*f?[\"'](\w+)", c.source)}
+    used = set(re.findall(r"\{glue(?::\w+)?\}`(\w+)", text))
+    assert not keys & used, f"the student text shows values its solutions compute: {keys & used}"
+    shown = {}  # a solution's glued value as the full book prints it
+    specs = dict(re.findall(r"\{glue:text\}`(\w+):([^`]+)`", markdown(original)))
+    for cell in gone:
+        for out in cell.get("outputs", []):
+            scrap = out.get("metadata", {}).get("scrapbook", {})
+            plain = out.get("data", {}).get(f"{scrap.get('mime_prefix', '')}text/plain")
+            if scrap.get("name") in specs and plain:
+                try:
+                    shown[scrap["name"]] = format(float(plain), specs[scrap["name"]])
+                except ValueError:
+                    pass
+    printed = {k: v for k, v in shown.items()
+               if telling(v) and re.search(rf"(?<![\w.]){re.escape(v)}(?![\w])",
+                                                          prose)}
+    assert not printed, f"the student text prints values of the solutions: {printed}"
+    only_solutions = defined_names(gone) - defined_names(
+        [c for c in original.cells if c.cell_type == "code" and c not in gone])
+    # where a name would tell: the code students run, and code spans of the prose outside the
+    # exercises (an exercise names what the student is to write)
+    outside = re.sub(r"(`{3,})\{exercise\}.*?\n\1", "", prose, flags=re.S)
+    spans = " ".join(re.findall(r"`([^`\n]+)`", outside))
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code") + "\n" + spans
+    code = re.sub(r"([\"']).*?\1", "", code)  # a string is text, not a name
+    exercises = "\n".join(re.findall(r"(`{3,})\{exercise\}(.*?)\n\1", prose, re.S)[i][1]
+                          for i in range(len(re.findall(r"`{3,}\{exercise\}", prose))))
+    named = {n for n in only_solutions - set(re.findall(r"\w+", exercises))
+             if re.search(rf"\b{n}\b", code)}
+    assert not named, f"the student edition names what only a solution defines: {named}"
+    for cell in original.cells:
+        if "student-remove" in cell.metadata.get("tags", []):
+            assert cell.source not in text
+        if "student_source" in cell.metadata:
+            replaced = [line for line in cell.source.splitlines()
+                        if line not in cell.metadata["student_source"] and len(line) > 12]
+            assert replaced and not [line for line in replaced if line in text], replaced
+            assert cell.metadata["student_source"] in text
+    assert not LEAK_PHRASES.findall(text), LEAK_PHRASES.findall(text)
+
+
+def test_the_gallery_headings_name_no_fault_in_the_student_edition(edition):
+    nb = nbformat.read(edition["gallery.ipynb"], as_version=4)
+    headings = [line for c in nb.cells if c.cell_type == "markdown"
+                for line in c.source.splitlines() if line.startswith("## ")]
+    assert headings == [f"## Case {n}" for n in range(1, 7)], headings

@@ -13,8 +13,16 @@ OUT_DIR/appendices, beside each other as in the repository.
 
 HTML (``--html``): the book's sources are copied to a temporary folder, the solutions removed
 from the notebooks there (outputs kept, no placeholders: the book shows results, not empty
-cells), and the copy built with ``jupyter-book build``. The repository itself is never touched.
-(sphinx-exercise's own ``hide_solutions`` option cannot be used: it fails on gated solutions.)
+cells), the instructors' pages (the plans, rubrics, model answers and the question bank with
+its answer key) left out, and the copy built with ``jupyter-book build``. The repository itself
+is never touched. (sphinx-exercise's own ``hide_solutions`` option cannot be used: it fails on
+gated solutions.)
+
+Besides the solutions, a notebook can mark what would give an answer away elsewhere: a cell
+tagged ``student-remove`` is left out of the student edition (the gallery's summary of every
+fix), and a cell whose metadata has ``student_source`` shows that text instead of its own (the
+gallery's case headings, which name each fault). tests/test_student_edition.py searches the
+edition for every solution's values and names.
 """
 
 from __future__ import annotations
@@ -32,7 +40,11 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("_config.yml", "_toc.yml", "intro.md", "_static", "chapters", "appendices")
+SOURCES = ("_config.yml", "_toc.yml", "intro.md", "_static", "chapters", "appendices",
+           "tools/book_slides.py")
+# pages for instructors only: left out of the student book, links to them become plain text
+INSTRUCTOR_PAGES = ("appendices/instructors", "appendices/question_bank")
+REMOVE_TAG = "student-remove"
 NOTEBOOK_DIRS = ("chapters", "appendices")
 OPENING = re.compile(r"^(`{3,})\{solution\}\s+(\S+)")
 START = re.compile(r"^`{3,}\{solution-start\}\s+(\S+)")
@@ -75,6 +87,11 @@ def strip_solutions(nb: nbformat.NotebookNode, *, placeholders: bool = False
             cells.append(new)
 
     for cell in nb.cells:
+        if REMOVE_TAG in cell.metadata.get("tags", []):
+            continue
+        if "student_source" in cell.metadata:
+            cell = nbformat.from_dict(dict(cell))
+            cell.source = cell.metadata["student_source"]
         if cell.cell_type != "markdown":
             if gated is None:
                 cells.append(cell)
@@ -188,11 +205,32 @@ def write_notebooks(out: Path) -> list[Path]:
     return written
 
 
+def without_instructor_pages(book: Path) -> None:
+    """Delete the instructors' pages from the book copy ``book``, from its table of contents,
+    and turn every link to them into its plain text."""
+    for page in INSTRUCTOR_PAGES:
+        (book / f"{page}.md").unlink(missing_ok=True)
+    toc = book / "_toc.yml"
+    toc.write_text("".join(line for line in toc.read_text().splitlines(keepends=True)
+                           if not any(line.strip() == f"- file: {p}" for p in INSTRUCTOR_PAGES)))
+    link = re.compile(r"\{doc\}`([^`<]+?)\s*<[^`>]*(?:" + "|".join(
+        re.escape(Path(p).name) for p in INSTRUCTOR_PAGES) + r")>`")
+    for path in [*book.glob("*.md"), *book.glob("*/*.md")]:
+        path.write_text(link.sub(r"\1", path.read_text(encoding="utf-8")), encoding="utf-8")
+    for path in book.glob("*/*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source = link.sub(r"\1", cell.source)
+        nbformat.write(nb, path)
+
+
 def build_html(out: Path) -> int:
     """Build the book without solutions into ``out/_build/html``; returns the exit code."""
     with tempfile.TemporaryDirectory() as tmp:
         for name in SOURCES:
             source = ROOT / name
+            (Path(tmp) / name).parent.mkdir(parents=True, exist_ok=True)
             if source.is_dir():
                 shutil.copytree(source, Path(tmp) / name,
                                 ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
@@ -200,6 +238,7 @@ def build_html(out: Path) -> int:
                 shutil.copy2(source, Path(tmp) / name)
         for path in Path(tmp).glob("*/*.ipynb"):
             nbformat.write(strip_solutions(nbformat.read(path, as_version=4)), path)
+        without_instructor_pages(Path(tmp))
         command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
                    "build", tmp, "--path-output", str(out)]
         return subprocess.run(command, check=False).returncode

@@ -94,6 +94,11 @@ def _close(a: float, b: float, rtol: float = 1e-6) -> bool:
     return math.isclose(a, b, rel_tol=rtol, abs_tol=1e-300)
 
 
+def _off(value: float, want: float) -> str:
+    """Which way a wrong number is off, without giving the right one away."""
+    return "which is too large." if value > want else "which is too small."
+
+
 def _call(fn: Callable, what: str, *args, like: np.ndarray | None = None, hint: str = ""):
     """``fn(*args)`` as a float array, or a Result describing what went wrong (with ``like``:
     also when the result's shape differs from ``like``'s, explained by ``hint``)."""
@@ -200,10 +205,9 @@ def _std_check(fn: Callable, what: str, cases: list[tuple], right: Callable,
         shown = ", ".join(f"{a:g}" for a in args)
         for mistake, formula in wrong_ones.items():
             if _close(float(got), formula(*args), 1e-6):
-                return _wrong(f"{what}: for ({shown}) you give {float(got):.4g}, the right value "
-                              f"is {want:.4g}: {mistake}")
-        return _wrong(f"{what}: for ({shown}) you give {float(got):.4g}, the right value is "
-                      f"{want:.4g} (ratio {float(got) / want:.3g}).")
+                return _wrong(f"{what}: for ({shown}) you give {float(got):.4g}: {mistake}")
+        return _wrong(f"{what}: for ({shown}) you give {float(got):.4g}, {_off(float(got), want)}"
+                      " Start from the variance rule of the chapter.")
     return _right(f"{what} is right for every case tried ({len(cases)}).")
 
 
@@ -320,7 +324,8 @@ def residual_factor(answer: object, a: float, blocks: int) -> Result:
     if _close(value, 1 + blocks * a, 1e-6):
         return _wrong(f"{what}: 1 + {blocks}a is only the first-order term of (1 + a)^{blocks}, "
                       "good when a is tiny; here it is not.")
-    return _wrong(f"{what}: you give {value:.4g}, the right value is {want:.4g}.")
+    return _wrong(f"{what}: you give {value:.4g}, {_off(value, want)} Each block multiplies "
+                  "the gradient by its own factor.")
 
 
 # ---------------------------------------------------------------------------------------- chapter 9
@@ -347,14 +352,15 @@ def parameter_count(answer: object, widths: list[int]) -> Result:
         return _right(f"{what}: {want:,} ({' + '.join(f'{(n + 1) * m:,}' for n, m in pairs)}).")
     weights = sum(n * m for n, m in pairs)
     if value == weights:
-        return _wrong(f"{what}: {weights:,} counts the weights only; every unit also has a bias "
-                      f"({want - weights:,} of them).")
+        return _wrong(f"{what}: {weights:,} counts the weights only; every unit of every "
+                      "layer after the input also has a bias.")
     for n, m in pairs:
         if value in (n * m, (n + 1) * m):
             return _wrong(f"{what}: that is one layer's count ({n} -> {m}); add up all "
                           f"{len(pairs)} layers.")
     shown = f"{value:,.0f}" if value < 1e15 else f"{value:.3g}"
-    return _wrong(f"{what}: you give {shown}, the right count is {want:,}.")
+    return _wrong(f"{what}: you give {shown}, {_off(value, want)} Count each layer's "
+                  "(inputs + 1) x outputs and add them up.")
 
 
 # --------------------------------------------------------------------------------------- chapter 10
