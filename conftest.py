@@ -47,18 +47,20 @@ pytest_plugins = ["pytester"]
 ROOT = Path(__file__).resolve().parent
 
 # Book-level tests: they build the book, drive a browser or execute every notebook.
-BOOK_MODULES = {"test_book", "test_browser", "test_links", "test_pdf", "test_student_edition"}
+BOOK_MODULES = {"test_book", "test_browser", "test_lab", "test_links", "test_pdf",
+                "test_student_edition"}
 # The modules whose tests use the built book (the session fixture built_book): xdist runs them
 # on one worker, one after the other, so the book is built once (tests/test_book.py checks that
 # this is the list of those modules).
 BUILT_BOOK_MODULES = ("tests/test_appendices.py", "tests/test_book.py", "tests/test_browser.py",
-                      "tests/test_links.py", "tests/test_pdf.py")
+                      "tests/test_lab.py", "tests/test_links.py", "tests/test_pdf.py")
 BUILT_BOOK_UNIT = "the built book"
 # Seconds each unit of work took in a whole run on a busy 2-core machine (the JUnit report); only
 # their order matters: xdist hands the units out longest first, and the others after them, so
 # that no long unit starts last.
 EXPECTED_SECONDS = {
     BUILT_BOOK_UNIT: 194,
+    "tests/test_course.py": 55,
     "chapters/07_residual_connections.ipynb": 25,
     "chapters/03_seeing_it_happen.ipynb": 22,
     "chapters/05_initialisation.ipynb": 16,

@@ -47,7 +47,7 @@ sys.path.pop(0)
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
 APPENDICES = sorted([*(ROOT / "appendices").glob("*.ipynb"), *(ROOT / "appendices").glob("*.md")])
 CHAPTER_PAGES = [f"chapters/{p.stem}" for p in CHAPTERS]
-PAGES = ["index", *CHAPTER_PAGES, *(f"appendices/{p.stem}" for p in APPENDICES)]
+PAGES = ["index", *CHAPTER_PAGES, "lab", *(f"appendices/{p.stem}" for p in APPENDICES)]
 # Jupyter Book's index.html only forwards to the book's root page (<meta http-equiv="Refresh">),
 # so checking "index" checks the root page; other built pages are Sphinx's index and search.
 ROOT_PAGE = yaml.safe_load((ROOT / "_toc.yml").read_text())["root"]
@@ -104,6 +104,26 @@ def axe_script():
         required_or_skip(f"axe-core is not installed (pip install {AXE_PACKAGE}, "
                          "as requirements.txt says)")
     return path
+
+
+def offline_page(browser):
+    """A fresh page that records its console errors and aborts (and records) every request
+    that would leave the machine: (context, page, external requests, errors)."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    external, errors = [], []
+
+    def route(r):
+        if r.request.url.startswith(("file://", "data:", "blob:")):
+            r.continue_()
+        else:
+            external.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return context, page, external, errors
 
 
 class Visit:
@@ -725,20 +745,7 @@ def test_every_slide_deck_works_offline_renders_its_formulas_and_moves_on_by_key
     assert [d.stem for d in decks] == [p.stem for p in CHAPTERS]
     index = (slides / "index.html").read_text()
     assert all(f'href="{d.name}"' in index for d in decks)
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    external, errors = [], []
-
-    def route(r):
-        if r.request.url.startswith(("file://", "data:", "blob:")):
-            r.continue_()
-        else:
-            external.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    context, page, external, errors = offline_page(browser)
     for deck in decks:
         page.goto(deck.as_uri(), wait_until="load")
         page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=20_000)

@@ -112,10 +112,11 @@ def read_pdf(path: Path) -> list[tuple[str, str]]:
     starts = []
 
     def walk(items):
-        for item in items:
+        for k, item in enumerate(items):
             if isinstance(item, list):
                 walk(item)
-            elif not item.title.startswith("Part ") and item.title != "Appendices":
+            # a part's own bookmark is the one followed by the list of its pages' bookmarks
+            elif not (k + 1 < len(items) and isinstance(items[k + 1], list)):
                 starts.append((item.title, reader.get_destination_page_number(item)))
 
     walk(reader.outline)

@@ -40,8 +40,8 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("_config.yml", "_toc.yml", "intro.md", "_static", "chapters", "appendices",
-           "tools/book_slides.py")
+SOURCES = ("_config.yml", "_toc.yml", "intro.md", "lab.md", "_static", "chapters", "appendices",
+           "lab", "tools/book_slides.py", "tools/book_lab.py")
 # pages for instructors only: left out of the student book, links to them become plain text
 INSTRUCTOR_PAGES = ("appendices/instructors", "appendices/question_bank")
 REMOVE_TAG = "student-remove"
