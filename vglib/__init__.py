@@ -23,7 +23,7 @@ even where numpy or matplotlib is missing or broken.
 
 import importlib
 
-__version__ = "0.3.1"
+__version__ = "0.4.0"
 
 __all__ = [
     "NonFiniteError",
