@@ -313,6 +313,7 @@
                                            "middle"));
     });
   }
+  function later(draw) { setTimeout(draw, 0); }
   function show(state) {
     lastState = state;
     var trace = state.lossTrace || [], acc = state.accuracyTrace || [];
@@ -320,11 +321,13 @@
       history.push({step: state.step - trace.length + t + 1, loss: trace[t], accuracy: acc[t]});
     }
     if (history.length > 800) history = history.filter(function (_, i) { return i % 2 === 0; });
-    if (state.grid || !lastGrid) drawBoundary(state);  // only when there is something new
-    drawCurves();
+    // each view is drawn in a task of its own, so that no task of the page runs long; the
+    // boundary only for a new grid, the gradient chart only for a new measurement
+    if (state.grid || !lastGrid) later(function () { drawBoundary(state); });
+    later(drawCurves);
     if (state.measuredStep !== shownMeasurement) {
       shownMeasurement = state.measuredStep;
-      drawGrads(state);
+      later(function () { drawGrads(state); });
     }
     var counts = {};
     (state.flags || []).forEach(function (f) {

@@ -17,6 +17,7 @@ import json
 import time
 
 import numpy as np
+import psutil
 import pytest
 from test_browser import browser, offline_page  # noqa: F401  (browser: the chromium fixture)
 
@@ -176,6 +177,37 @@ def test_every_gradient_in_the_page_is_vglibs_for_every_activation_norm_and_skip
     print(json.dumps({"largest relative error": max(worst.values())}))  # for the record (-s)
 
 
+DIAGNOSE = """
+(c) => {
+    const net = new VGLab.Network(c.spec, VGLab.decode(c.params));
+    const out = net.diagnose(VGLab.decode(c.X), c.y, c.y.length, c.lr);
+    return {flags: out.flags, verdict: out.verdict,
+            grad_norms: out.measurements.map(m => m.grad_norm),
+            signals: out.measurements.map(m => m.signal)};
+}
+"""
+
+
+def test_the_pages_flags_and_verdict_are_diagnoses_on_the_presets(lab_page):
+    """The flags and the sentence the page shows are vglib.diagnose's, with its thresholds, on
+    each preset's network and data (where the flags fire: vanishing, exploding, dead)."""
+    spirals = lab.datasets()["spirals"]
+    X, y = lab.decode(spirals["X"], (256, 2)), np.array(spirals["y"])
+    for preset in lab.presets():
+        lr = preset["train"]["lr"]
+        report = diagnose.diagnose(lab.network(preset["spec"], preset["seed"]), X, y, lr=lr)
+        got = lab_page.evaluate(DIAGNOSE, {**preset["network"], "X": spirals["X"],
+                                           "y": spirals["y"], "lr": lr})
+        assert [list(layer.flags) for layer in report.layers] == got["flags"], preset["id"]
+        assert report.verdict == got["verdict"], preset["id"]
+        # the norms agree to 1e-5 (relative): the 100-layer plain BatchNorm network multiplies
+        # its gradient by 1e8 on the way back and the last-bit differences of summation order
+        # with it (one pass of a small network agrees to 1e-13, the test above)
+        for key, mine in (("grad_norm", got["grad_norms"]), ("signal", got["signals"])):
+            want = np.array([getattr(layer, key) for layer in report.layers])
+            assert np.allclose(mine, want, rtol=1e-5, atol=0), (preset["id"], key)
+
+
 SGD_TRACE = """
 (c) => {
     const net = new VGLab.Network(c.spec, VGLab.decode(c.params));
@@ -199,8 +231,23 @@ def test_twenty_sgd_steps_in_the_page_give_vglibs_losses_step_by_step(lab_page, 
     assert errors.max() <= 1e-9, errors
 
 
-def measure_speed(page, depth: int, seconds: float = 1.2) -> float:
-    """Steps per second of the page's own worker at ``depth`` (width 32, batch 64)."""
+def chromium_cpu_seconds() -> float:
+    """CPU time used so far by the chromium processes this test process started."""
+    total = 0.0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in child.name():
+                times = child.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def measure_speed(page, depth: int, seconds: float = 1.2) -> tuple[float, float]:
+    """Steps of the page's own worker at ``depth`` (width 32, batch 64) per second of wall
+    time, and per second of CPU time that chromium got (the page's speed on a core of its own:
+    the other worker of a test run competes for the two cores)."""
     page.evaluate("""(depth) => {
         VGLabPage.setRunning(false);
         for (const [id, value] of [['vglab-depth', depth], ['vglab-width', 32],
@@ -217,31 +264,31 @@ def measure_speed(page, depth: int, seconds: float = 1.2) -> float:
     page.evaluate("() => { window.__training.push([performance.now(), Infinity]); "
                   "VGLabPage.setRunning(true); }")
     start = page.evaluate("() => VGLabPage.state().step")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), chromium_cpu_seconds()
     page.wait_for_timeout(seconds * 1000)
     state = page.evaluate("() => VGLabPage.state()")
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, chromium_cpu_seconds() - c0
     page.evaluate("() => { VGLabPage.setRunning(false); "
                   "window.__training[window.__training.length - 1][1] = performance.now(); }")
-    return (state["step"] - start) / elapsed
+    steps = state["step"] - start
+    return steps / elapsed, steps / max(cpu, 1e-9)
 
 
 def test_the_page_trains_fast_enough_without_blocking_its_controls(lab_page, record_property):
     """The speed at depth 10 and 50 (depth 200 is measured for the record by hand: a second of
-    it is a few slices). The test run's other worker shares the two cores in bursts, so the
-    speed at depth 50 is the best of up to three windows."""
-    speeds = {10: measure_speed(lab_page, 10), 50: 0.0}
-    for _ in range(3):
-        speeds[50] = max(speeds[50], measure_speed(lab_page, 50, seconds=1.5))
-        if speeds[50] >= MIN_STEPS_PER_SECOND:
-            break
+    it is a few slices). On a machine of its own the page's speed is its steps per second of
+    wall time; in a test run the other worker takes a share of the two cores, so the floor
+    applies to the steps per second of CPU time chromium got (which counts the page's drawing
+    too, so it is the lower of the two on an idle machine)."""
+    speeds = {depth: measure_speed(lab_page, depth, seconds=1.5) for depth in (10, 50)}
     lab_page.wait_for_timeout(100)  # the observer reports a task after it ends
     long_tasks = lab_page.evaluate("""() => window.__longTasks.filter(([start, _]) =>
         window.__training.some(([a, b]) => start >= a && start <= b)).map(([_, d]) => d)""")
-    for depth, speed in speeds.items():
-        record_property(f"steps_per_second_depth_{depth}", round(speed, 1))
-    print(json.dumps({"steps_per_second": speeds}))
-    assert speeds[50] >= MIN_STEPS_PER_SECOND, speeds
+    for depth, (wall, cpu) in speeds.items():
+        record_property(f"steps_per_second_depth_{depth}", round(wall, 1))
+        record_property(f"steps_per_cpu_second_depth_{depth}", round(cpu, 1))
+    print(json.dumps({"steps per second (wall, CPU)": speeds, "long tasks": long_tasks}))
+    assert speeds[50][1] >= MIN_STEPS_PER_SECOND, speeds
     assert all(t <= LONG_TASK_MS for t in long_tasks), long_tasks
 
 
