@@ -130,39 +130,32 @@ def sgd_case(spec: dict[str, Any], seed: int, *, steps: int = 20, batch: int = 3
             "order": order.tolist(), "lr": lr, "momentum": momentum, "losses": trace}
 
 
+def _preset(name: str, chapter: str, title: str, depth: int, activation: str, init: str,
+            norm: str | None, residual: bool, *, lr: float, momentum: float, batch: int):
+    return {"id": name, "chapter": chapter, "title": title,
+            "spec": {"depth": depth, "width": 32, "activation": activation, "init": init,
+                     "scale": 1.0, "norm": norm, "residual": residual},
+            "train": {"optimizer": "sgd", "lr": lr, "momentum": momentum, "batch": batch,
+                      "clip": None},
+            "dataset": "spirals", "seed": 1}
+
+
 # The book's key experiments with the chapters' recipes; each chapter draws its network's weights
 # with np.random.default_rng(SEED + 1) = default_rng(1), so the presets do too.
+_CH3 = {"lr": 0.05, "momentum": 0.0, "batch": 64}  # chapter 3: SGD 0.05, batches of 64
+_CH5 = {"lr": 0.02, "momentum": 0.0, "batch": 16}  # chapter 5: SGD 0.02, batches of 16
+_CH7 = {"lr": 0.05, "momentum": 0.9, "batch": 64}  # chapter 7's exercise: SGD with momentum
 PRESETS = (
-    {"id": "sigmoid10", "chapter": "03_seeing_it_happen",
-     "title": "10 sigmoid layers: the network that stalls",
-     "spec": {"depth": 10, "width": 32, "activation": "sigmoid", "init": "he_normal",
-              "scale": 1.0, "norm": None, "residual": False},
-     "train": {"optimizer": "sgd", "lr": 0.05, "momentum": 0.0, "batch": 64, "clip": None},
-     "dataset": "spirals", "seed": 1},
-    {"id": "relu30_xavier", "chapter": "05_initialisation",
-     "title": "30 ReLU layers, Xavier initialisation",
-     "spec": {"depth": 30, "width": 32, "activation": "relu", "init": "xavier_normal",
-              "scale": 1.0, "norm": None, "residual": False},
-     "train": {"optimizer": "sgd", "lr": 0.02, "momentum": 0.0, "batch": 16, "clip": None},
-     "dataset": "spirals", "seed": 1},
-    {"id": "relu30_he", "chapter": "05_initialisation",
-     "title": "30 ReLU layers, He initialisation",
-     "spec": {"depth": 30, "width": 32, "activation": "relu", "init": "he_normal",
-              "scale": 1.0, "norm": None, "residual": False},
-     "train": {"optimizer": "sgd", "lr": 0.02, "momentum": 0.0, "batch": 16, "clip": None},
-     "dataset": "spirals", "seed": 1},
-    {"id": "deep100_plain", "chapter": "07_residual_connections",
-     "title": "100 layers without skip connections",
-     "spec": {"depth": 100, "width": 32, "activation": "relu", "init": "he_normal",
-              "scale": 1.0, "norm": "batch", "residual": False},
-     "train": {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9, "batch": 64, "clip": None},
-     "dataset": "spirals", "seed": 1},
-    {"id": "deep100_residual", "chapter": "07_residual_connections",
-     "title": "100 layers with skip connections",
-     "spec": {"depth": 100, "width": 32, "activation": "relu", "init": "he_normal",
-              "scale": 1.0, "norm": "batch", "residual": True},
-     "train": {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9, "batch": 64, "clip": None},
-     "dataset": "spirals", "seed": 1},
+    _preset("sigmoid10", "03_seeing_it_happen", "10 sigmoid layers: the network that stalls",
+            10, "sigmoid", "he_normal", None, False, **_CH3),
+    _preset("relu30_xavier", "05_initialisation", "30 ReLU layers, Xavier initialisation",
+            30, "relu", "xavier_normal", None, False, **_CH5),
+    _preset("relu30_he", "05_initialisation", "30 ReLU layers, He initialisation",
+            30, "relu", "he_normal", None, False, **_CH5),
+    _preset("deep100_plain", "07_residual_connections", "100 layers without skip connections",
+            100, "relu", "he_normal", "batch", False, **_CH7),
+    _preset("deep100_residual", "07_residual_connections", "100 layers with skip connections",
+            100, "relu", "he_normal", "batch", True, **_CH7),
 )
 
 
