@@ -237,7 +237,6 @@
       ctx.imageSmoothingEnabled = false;
       ctx.drawImage(gridCanvas, 0, 0, W, H);
     }
-    ctx.beginPath();
     for (var c = 0; c < 2; c++) {  // one path per class
       ctx.beginPath();
       ctx.fillStyle = c ? "#0b3d91" : "#b3470b";

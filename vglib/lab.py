@@ -26,9 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from . import _checks, data, losses, models, optim
+from . import _checks, data, losses, models, optim, probe
 from .diagnose import THRESHOLDS
-from .layers import Dense
 
 __all__ = ["DATASETS", "THRESHOLDS", "datasets", "decode", "encode", "export_network",
            "gradient_case", "network", "presets", "sgd_case"]
@@ -73,21 +72,9 @@ def network(spec: dict[str, Any], seed: int):
     net = models.mlp(2, spec["width"], spec["depth"], 2, activation=activation,
                      init=spec["init"], norm=spec["norm"], residual=spec["residual"],
                      rng=np.random.default_rng(seed))
-    for _, layer in _dense(net):
+    for _, layer in probe.dense_layers(net):
         layer.params["W"] *= scale
     return net
-
-
-def _dense(net):
-    return [(name, layer) for name, layer in _leaves(net) if isinstance(layer, Dense)]
-
-
-def _leaves(layer, prefix=""):
-    children = list(layer.children()) if hasattr(layer, "children") else []
-    if not children:
-        yield prefix.rstrip("."), layer
-    for name, child in children:
-        yield from _leaves(child, f"{prefix}{name}.")
 
 
 def export_network(net, spec: dict[str, Any]) -> dict[str, Any]:
